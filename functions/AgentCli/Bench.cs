@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Agents.Core.Contracts;
+using Agents.Core.Sessions;
+using Agents.Core.Storage;
+
+namespace AgentCli;
+
+/// <summary>
+/// Times turns from the client's side: POST turn → plan preview visible → waiting for approval → completed (approved at
+/// once). One session per turn, one turn at a time, so each figure is a plain latency, not a queueing effect.
+/// </summary>
+public sealed class Bench(AgentClient client)
+{
+    static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(10);
+
+    public async Task<int> RunAsync(int count, string label, FileInfo ticket, FileInfo? output, CancellationToken ct)
+    {
+        if (!await client.IsHealthyAsync(ct))
+        {
+            await Console.Error.WriteLineAsync($"No AgentFunctions host answers at {client.BaseAddress}.");
+            return 3;
+        }
+
+        string text = await File.ReadAllTextAsync(ticket.FullName, ct);
+        var preview = new List<double>();
+        var awaiting = new List<double>();
+        var completed = new List<double>();
+        var decisionToDone = new List<double>();
+        var total = Stopwatch.StartNew();
+        for (int i = 0; i < count; i++)
+        {
+            SessionCreatedView session = await client.CreateSessionAsync(new { user = "bench", org = "bench", approvalTimeoutSeconds = 600 }, ct);
+            var clock = Stopwatch.StartNew();
+            TurnAcceptedView turn = await client.SendTurnAsync(session.SessionId, text, ct);
+            double? previewMs = null, awaitingMs = null, decidedMs = null;
+            while (true)
+            {
+                TurnView view = await client.GetTurnAsync(session.SessionId, turn.Turn, ct);
+                double now = clock.Elapsed.TotalMilliseconds;
+                if (view.Plan is not null)
+                {
+                    previewMs ??= now;
+                }
+
+                if (view.PendingApproval is not null && decidedMs is null)
+                {
+                    awaitingMs = now;
+                    await client.DecideAsync(session.SessionId, turn.Turn, ApprovalDecisionKind.Approve, "bench", null, ct);
+                    decidedMs = clock.Elapsed.TotalMilliseconds;
+                }
+
+                if (view.Phase == TurnPhase.Completed.Snake())
+                {
+                    if (view.Outcome != TurnOutcome.Completed.Snake())
+                    {
+                        await Console.Error.WriteLineAsync($"turn {i + 1} ended {view.Outcome}: {view.Error ?? view.Summary}");
+                        return 1;
+                    }
+
+                    preview.Add(previewMs ?? now);
+                    awaiting.Add(awaitingMs ?? now);
+                    completed.Add(now);
+                    decisionToDone.Add(now - (decidedMs ?? now));
+                    break;
+                }
+
+                await Task.Delay(Poll, ct);
+            }
+
+            Console.WriteLine($"turn {i + 1,3}: preview {preview[^1],7:0} ms, waiting for approval {awaiting[^1],7:0} ms, completed {completed[^1],7:0} ms");
+        }
+
+        var report = new
+        {
+            label,
+            host = client.BaseAddress.ToString(),
+            turns = count,
+            at = DateTime.UtcNow,
+            toPlanPreviewMs = Stats(preview),
+            toApprovalWaitMs = Stats(awaiting),
+            toCompletionMs = Stats(completed),
+            approvalToCompletionMs = Stats(decisionToDone),
+            wallClockSeconds = Math.Round(total.Elapsed.TotalSeconds, 1),
+        };
+        Console.WriteLine();
+        Console.WriteLine($"{label}: {count} turns");
+        Console.WriteLine($"  POST turn → plan preview:      p50 {report.toPlanPreviewMs.P50,7:0} ms   p95 {report.toPlanPreviewMs.P95,7:0} ms");
+        Console.WriteLine($"  POST turn → waiting approval:  p50 {report.toApprovalWaitMs.P50,7:0} ms   p95 {report.toApprovalWaitMs.P95,7:0} ms");
+        Console.WriteLine($"  POST turn → completed:         p50 {report.toCompletionMs.P50,7:0} ms   p95 {report.toCompletionMs.P95,7:0} ms   (approved as soon as asked)");
+        Console.WriteLine($"  approval → completed:          p50 {report.approvalToCompletionMs.P50,7:0} ms   p95 {report.approvalToCompletionMs.P95,7:0} ms");
+        if (output is not null)
+        {
+            Directory.CreateDirectory(output.DirectoryName!);
+            await File.AppendAllTextAsync(output.FullName, JsonSerializer.Serialize(report, JsonDefaults.Web) + "\n", ct);
+            Console.WriteLine($"  appended to {output.FullName}");
+        }
+
+        return 0;
+    }
+
+    static LatencyStats Stats(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        double Percentile(double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+        return new LatencyStats(Math.Round(Percentile(0.50), 1), Math.Round(Percentile(0.95), 1), Math.Round(sorted[0], 1), Math.Round(sorted[^1], 1));
+    }
+
+    /// <summary>Nearest-rank percentiles, in milliseconds.</summary>
+    sealed record LatencyStats(double P50, double P95, double Min, double Max);
+}

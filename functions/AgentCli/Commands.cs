@@ -1,0 +1,167 @@
+using System.CommandLine;
+using Agents.Core.Contracts;
+
+namespace AgentCli;
+
+/// <summary>The command line: each command is a thin call into <see cref="AgentClient"/>, <see cref="Demo"/> or <see cref="Bench"/>.</summary>
+public static class Commands
+{
+    static readonly Option<string> Host = new("--host")
+    {
+        Description = "Base URL of a running host (the portable host, or Functions under func start)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENT_HOST") ?? "http://127.0.0.1:7071",
+        Recursive = true,
+    };
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("AgentFunctions command-line client: sessions, turns, approvals and the event log over the HTTP API.");
+        root.Options.Add(Host);
+        root.Subcommands.Add(Session());
+        root.Subcommands.Add(Turn());
+        root.Subcommands.Add(Status());
+        root.Subcommands.Add(Decide("approve", ApprovalDecisionKind.Approve, "Approve the steps a turn is waiting on"));
+        root.Subcommands.Add(Decide("revise", ApprovalDecisionKind.Revise, "Send the plan back with your rationale; the agent re-plans"));
+        root.Subcommands.Add(Decide("deny", ApprovalDecisionKind.Deny, "Deny the steps a turn is waiting on; the rest of the turn finishes without them"));
+        root.Subcommands.Add(Events());
+        root.Subcommands.Add(DemoCommand());
+        root.Subcommands.Add(BenchCommand());
+        return root;
+    }
+
+    static Command Session()
+    {
+        var user = new Option<string>("--user") { Description = "Who the session acts for", DefaultValueFactory = _ => Environment.UserName };
+        var org = new Option<string>("--org") { Description = "The session's organisation", DefaultValueFactory = _ => "contoso" };
+        var risk = new Option<string>("--risk") { Description = "low, medium or high", DefaultValueFactory = _ => "medium" };
+        var repo = new Option<string?>("--repo") { Description = "Repository under samples/repos (default: the host's default)" };
+        var approvalTimeout = new Option<int?>("--approval-timeout") { Description = "Seconds a step waits for a decision" };
+        var create = new Command("create", "Create a session; prints its id") { user, org, risk, repo, approvalTimeout };
+        create.SetAction(async (p, ct) =>
+        {
+            using AgentClient client = AgentClient.For(p.GetValue(Host)!);
+            var created = await client.CreateSessionAsync(
+                new { user = p.GetValue(user), org = p.GetValue(org), riskTier = p.GetValue(risk), repository = p.GetValue(repo), approvalTimeoutSeconds = p.GetValue(approvalTimeout) }, ct);
+            Console.WriteLine(created.SessionId);
+            return 0;
+        });
+        return new Command("session", "Sessions") { create };
+    }
+
+    static Command Turn()
+    {
+        var session = new Argument<string>("session") { Description = "Session id" };
+        var ticket = new Option<FileInfo?>("--ticket") { Description = "A file whose text is the turn's input (for example samples/tickets/TICKET-101.md)" };
+        var input = new Option<string?>("--input") { Description = "The turn's input as text" };
+        var send = new Command("send", "Send the next turn of a session; prints the turn number") { session, ticket, input };
+        send.SetAction(async (p, ct) =>
+        {
+            string? text = p.GetValue(input) ?? (p.GetValue(ticket) is { } file ? await File.ReadAllTextAsync(file.FullName, ct) : null);
+            if (text is null)
+            {
+                await Console.Error.WriteLineAsync("Give the turn's input with --ticket FILE or --input TEXT.");
+                return 2;
+            }
+
+            using AgentClient client = AgentClient.For(p.GetValue(Host)!);
+            var accepted = await client.SendTurnAsync(p.GetValue(session)!, text, ct);
+            Console.WriteLine(accepted.Turn);
+            return 0;
+        });
+        return new Command("turn", "Turns") { send };
+    }
+
+    static Command Status()
+    {
+        var session = new Argument<string>("session") { Description = "Session id" };
+        var turn = new Argument<int?>("turn") { Description = "Turn number (omit for the session)", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("status", "Show a session, or one turn with its plan and Action Graph") { session, turn };
+        command.SetAction(async (p, ct) =>
+        {
+            using AgentClient client = AgentClient.For(p.GetValue(Host)!);
+            string id = p.GetValue(session)!;
+            if (p.GetValue(turn) is int n)
+            {
+                Display.Turn(await client.GetTurnAsync(id, n, ct));
+            }
+            else
+            {
+                Display.Session(await client.GetSessionAsync(id, ct));
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    static Command Decide(string name, ApprovalDecisionKind decision, string description)
+    {
+        var session = new Argument<string>("session") { Description = "Session id" };
+        var turn = new Argument<int>("turn") { Description = "Turn number" };
+        var approver = new Option<string>("--as") { Description = "Who decides", DefaultValueFactory = _ => Environment.UserName };
+        var rationale = new Option<string?>("--rationale") { Description = "Why (required for revise)" };
+        var command = new Command(name, description) { session, turn, approver, rationale };
+        command.SetAction(async (p, ct) =>
+        {
+            using AgentClient client = AgentClient.For(p.GetValue(Host)!);
+            var accepted = await client.DecideAsync(p.GetValue(session)!, p.GetValue(turn), decision, p.GetValue(approver)!, p.GetValue(rationale), ct);
+            Console.WriteLine($"{accepted.Decision} sent for {accepted.ApprovalId}");
+            return 0;
+        });
+        return command;
+    }
+
+    static Command Events()
+    {
+        var session = new Argument<string>("session") { Description = "Session id" };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new events until interrupted" };
+        var json = new Option<bool>("--json") { Description = "Print the raw JSON lines" };
+        var command = new Command("events", "Print a session's event log") { session, follow, json };
+        command.SetAction(async (p, ct) =>
+        {
+            using AgentClient client = AgentClient.For(p.GetValue(Host)!);
+            long printed = 0;
+            do
+            {
+                foreach (AgentEvent e in (await client.GetEventsAsync(p.GetValue(session)!, ct)).Where(e => e.Seq > printed))
+                {
+                    Console.WriteLine(p.GetValue(json) ? Display.Json(e) : Display.EventLine(e));
+                    printed = e.Seq;
+                }
+
+                if (p.GetValue(follow))
+                {
+                    await Task.Delay(500, ct);
+                }
+            }
+            while (p.GetValue(follow) && !ct.IsCancellationRequested);
+            return 0;
+        });
+        return command;
+    }
+
+    static Command DemoCommand()
+    {
+        var ticket = new Option<FileInfo>("--ticket") { Description = "The ticket to work on", DefaultValueFactory = _ => new FileInfo("samples/tickets/TICKET-101.md") };
+        var user = new Option<string>("--user") { Description = "Who asks", DefaultValueFactory = _ => "dana" };
+        var org = new Option<string>("--org") { DefaultValueFactory = _ => "contoso" };
+        var decide = new Option<string?>("--decide") { Description = "Decide without asking: approve, revise or deny (for scripted runs)" };
+        var approver = new Option<string>("--as") { Description = "Who decides", DefaultValueFactory = _ => Environment.UserName };
+        var command = new Command("demo", "The sample run: open a session for a ticket, show the plan preview, stop for approval, finish") { ticket, user, org, decide, approver };
+        command.SetAction((p, ct) => new Demo(AgentClient.For(p.GetValue(Host)!), p.GetValue(approver)!)
+            .RunAsync(p.GetValue(ticket)!, p.GetValue(user)!, p.GetValue(org)!, p.GetValue(decide), ct));
+        return command;
+    }
+
+    static Command BenchCommand()
+    {
+        var count = new Option<int>("--count") { Description = "Turns to run (one session each, one after another)", DefaultValueFactory = _ => 20 };
+        var label = new Option<string>("--label") { Description = "Name of this run in the report (for example the backend)", DefaultValueFactory = _ => "run" };
+        var output = new Option<FileInfo?>("--out") { Description = "Append the figures as a JSON line to this file" };
+        var ticket = new Option<FileInfo>("--ticket") { DefaultValueFactory = _ => new FileInfo("samples/tickets/TICKET-101.md") };
+        var command = new Command("bench", "Measure POST turn → plan preview and → completion over N turns (approves at once)") { count, label, output, ticket };
+        command.SetAction((p, ct) => new Bench(AgentClient.For(p.GetValue(Host)!))
+            .RunAsync(p.GetValue(count), p.GetValue(label)!, p.GetValue(ticket)!, p.GetValue(output), ct));
+        return command;
+    }
+}

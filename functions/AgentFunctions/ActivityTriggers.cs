@@ -1,0 +1,33 @@
+using Agents.Core.Activities;
+using Agents.Core.Contracts;
+using Agents.Core.Orchestrations;
+using Microsoft.Azure.Functions.Worker;
+
+namespace AgentFunctions;
+
+/// <summary>
+/// The activities, wrapped for the Functions host: each trigger hands its input to the shared activity class. Methods
+/// end in <c>Async</c> so that no class or method carries a function's name (the Durable analyzers crash on that).
+/// </summary>
+public sealed class ActivityTriggers(
+    PlanTurnActivity planTurn,
+    RunStepActivity runStep,
+    RequestApprovalActivity requestApproval,
+    AppendEventsActivity appendEvents,
+    SummarizeTurnActivity summarizeTurn)
+{
+    [Function(ActivityNames.PlanTurn)]
+    public Task<PlanTurnResult> PlanTurnAsync([ActivityTrigger] PlanTurnRequest input, CancellationToken ct) => planTurn.ExecuteAsync(input, ct);
+
+    [Function(ActivityNames.RunStep)]
+    public Task<StepResult> RunStepAsync([ActivityTrigger] RunStepRequest input, CancellationToken ct) => runStep.ExecuteAsync(input, ct);
+
+    [Function(ActivityNames.RequestApproval)]
+    public Task<bool> RequestApprovalAsync([ActivityTrigger] RequestApprovalRequest input, CancellationToken ct) => requestApproval.ExecuteAsync(input, ct);
+
+    [Function(ActivityNames.AppendEvents)]
+    public Task<int> AppendEventsAsync([ActivityTrigger] AppendEventsRequest input, CancellationToken ct) => appendEvents.ExecuteAsync(input, ct);
+
+    [Function(ActivityNames.SummarizeTurn)]
+    public Task<SummarizeTurnResult> SummarizeTurnAsync([ActivityTrigger] SummarizeTurnRequest input, CancellationToken ct) => summarizeTurn.ExecuteAsync(input, ct);
+}

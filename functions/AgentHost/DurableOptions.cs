@@ -1,0 +1,41 @@
+using System.Text.Json.Serialization;
+
+namespace AgentHost;
+
+[JsonConverter(typeof(JsonStringEnumConverter<DurableBackend>))]
+public enum DurableBackend
+{
+    /// <summary>Nothing survives a restart; for tests and benchmarks.</summary>
+    InMemory,
+
+    /// <summary>DurableTask.AzureStorage (queues, tables, blobs): what Durable Functions uses by default. Azurite locally.</summary>
+    AzureStorage,
+}
+
+/// <summary>Section <c>Durable</c>: the portable host's engine.</summary>
+public sealed class DurableOptions
+{
+    public const string Section = "Durable";
+
+    public DurableBackend Backend { get; set; } = DurableBackend.AzureStorage;
+
+    public string TaskHub { get; set; } = "agentfunctions";
+
+    /// <summary>Storage for the AzureStorage backend; defaults to Storage:ConnectionString.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Loopback port of the gRPC sidecar; 0 picks a free one.</summary>
+    public int SidecarPort { get; set; }
+
+    /// <summary>Queue polling backs off up to this; Durable Functions' 30 s default makes a local run feel dead.</summary>
+    public double MaxQueuePollingIntervalSeconds { get; set; } = 1;
+
+    public int MaxConcurrentActivities { get; set; } = 32;
+
+    public int MaxConcurrentOrchestrations { get; set; } = 32;
+
+    public int PartitionCount { get; set; } = 4;
+
+    /// <summary>Log level of the engine itself (sidecar and storage provider); it is chatty below Warning.</summary>
+    public LogLevel LogLevel { get; set; } = LogLevel.Warning;
+}

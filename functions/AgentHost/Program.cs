@@ -1,0 +1,4 @@
+using AgentHost;
+
+WebApplication app = AgentHostApp.Build(args);
+app.Run();

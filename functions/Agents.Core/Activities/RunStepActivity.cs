@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Agents.Core.Contracts;
+using Agents.Core.Orchestrations;
+using Agents.Core.Storage;
+using Agents.Core.Tools;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
+
+namespace Agents.Core.Activities;
+
+/// <summary>Runs one node of the Action Graph through its tool; the output is stored by reference and logged.</summary>
+public sealed class RunStepActivity(ToolCatalog catalog, IPayloadStore payloads, IEventLog events, ILogger<RunStepActivity> logger)
+    : TaskActivity<RunStepRequest, StepResult>
+{
+    const int PreviewChars = 240;
+
+    public override Task<StepResult> RunAsync(TaskActivityContext context, RunStepRequest input) => this.ExecuteAsync(input);
+
+    public async Task<StepResult> ExecuteAsync(RunStepRequest input, CancellationToken cancellationToken = default)
+    {
+        string sessionId = input.Session.SessionId;
+        long started = Stopwatch.GetTimestamp();
+        ToolOutput output;
+        if (!catalog.TryGet(input.Step.Tool, out IAgentTool? tool))
+        {
+            output = ToolOutput.Failure($"unknown tool '{input.Step.Tool}'");
+        }
+        else if (tool.Definition.RequiresApproval && input.ApprovalId is null)
+        {
+            output = ToolOutput.Failure($"'{input.Step.Tool}' needs an approval and the step carries none; refused");
+        }
+        else
+        {
+            string turnInput = await payloads.GetTextAsync(sessionId, input.TurnInput, cancellationToken).ConfigureAwait(false);
+            using JsonDocument args = JsonDocument.Parse(input.Step.Arguments);
+            var invocation = new ToolInvocation(
+                input.Session,
+                input.Turn,
+                input.Step,
+                args.RootElement,
+                turnInput,
+                input.Inputs,
+                (i, ct) => payloads.GetTextAsync(sessionId, i.Output, ct),
+                input.ApprovalId);
+            try
+            {
+                output = await tool.RunAsync(invocation, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Tool {Tool} failed in {Session} turn {Turn} step {Step}", input.Step.Tool, sessionId, input.Turn, input.Step.Id);
+                output = ToolOutput.Failure($"{input.Step.Tool} failed: {e.Message}");
+            }
+        }
+
+        long durationMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        PayloadRef? outputRef = output.Content.Length == 0
+            ? null
+            : await payloads.PutTextAsync(sessionId, output.Content, output.ContentType, cancellationToken).ConfigureAwait(false);
+        string preview = Truncate(output.Succeeded ? output.Preview : output.Error ?? output.Preview);
+
+        string type = output.Succeeded ? EventTypes.StepCompleted : EventTypes.StepFailed;
+        await events.AppendAsync(sessionId, [
+            new EventDraft($"{Ids.TurnInstanceId(sessionId, input.Turn)}/r{input.Revision}/{type}/{input.Step.Id}", type, sessionId, preview)
+            {
+                Turn = input.Turn,
+                Revision = input.Revision,
+                Step = input.Step.Id,
+                LatencyMs = durationMs,
+                Model = output.Model?.Model,
+                Tokens = output.Model?.Tokens,
+                CostUsd = output.Model?.CostUsd,
+                Decision = output.Succeeded ? "succeeded" : "failed",
+                Actor = input.ApprovalId,
+                Inputs = new Dictionary<string, string> { ["tool"] = input.Step.Tool, ["args"] = Truncate(input.Step.Arguments) },
+                Outputs = outputRef is null ? null : new Dictionary<string, string> { ["output"] = outputRef.ToString() },
+                Refs = outputRef is null ? null : [outputRef],
+            },
+        ], cancellationToken).ConfigureAwait(false);
+
+        return new StepResult(input.Step.Id, output.Succeeded, outputRef, preview, output.Succeeded ? null : output.Error, output.Model, durationMs);
+    }
+
+    static string Truncate(string text) => text.Length <= PreviewChars ? text : text[..PreviewChars] + "…";
+}

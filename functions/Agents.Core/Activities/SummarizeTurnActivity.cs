@@ -1,0 +1,117 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Agents.Core.Contracts;
+using Agents.Core.Models;
+using Agents.Core.Planning;
+using Agents.Core.Storage;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
+
+namespace Agents.Core.Activities;
+
+/// <summary>
+/// Summarises the turn for the reviewer with the small tier and closes the turn in the log. If the model cannot
+/// summarise, a factual summary built from the graph is used instead and the failure is recorded: a turn is never lost
+/// for want of a summary.
+/// </summary>
+public sealed class SummarizeTurnActivity(IModelGateway models, IPayloadStore payloads, IEventLog events, ILogger<SummarizeTurnActivity> logger)
+    : TaskActivity<SummarizeTurnRequest, SummarizeTurnResult>
+{
+    public override Task<SummarizeTurnResult> RunAsync(TaskActivityContext context, SummarizeTurnRequest input) => this.ExecuteAsync(input);
+
+    public async Task<SummarizeTurnResult> ExecuteAsync(SummarizeTurnRequest input, CancellationToken cancellationToken = default)
+    {
+        string sessionId = input.Session.SessionId;
+        string facts = Facts(input);
+        string summary = Fallback(input);
+        ModelCallInfo? model = null;
+        string? modelNote = null;
+        PayloadRef? summaryRef = null;
+
+        if (input.Plan is not null)
+        {
+            try
+            {
+                string ticket = await payloads.GetTextAsync(sessionId, input.Input, cancellationToken).ConfigureAwait(false);
+                ModelResponse response = await models.CompleteAsync(
+                    new ModelRequest(Prompts.SummaryPurpose, ModelTier.Small, Prompts.Summary(ticket, input.Outcome, facts), 400, JsonOutput: true),
+                    cancellationToken).ConfigureAwait(false);
+                model = response.Info;
+                if (JsonNode.Parse(PlanParser.StripFences(response.Text))?["summary"] is JsonValue v && v.TryGetValue(out string? text) && !string.IsNullOrWhiteSpace(text))
+                {
+                    summary = text.Trim();
+                }
+                else
+                {
+                    modelNote = "the summary model's answer had no 'summary' string; a factual summary was used";
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Summary model call failed for {Session} turn {Turn}", sessionId, input.Turn);
+                modelNote = $"the summary model call failed ({e.Message}); a factual summary was used";
+            }
+
+            summaryRef = await payloads.PutTextAsync(sessionId, summary + "\n\n" + facts, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        TokenUsage tokens = input.TokensSoFar + (model?.Tokens ?? TokenUsage.Zero);
+        var completed = new EventDraft(
+            $"{Ids.TurnInstanceId(sessionId, input.Turn)}/{EventTypes.TurnCompleted}",
+            EventTypes.TurnCompleted,
+            sessionId,
+            summary)
+        {
+            Turn = input.Turn,
+            Revision = input.Revision,
+            Decision = input.Outcome.Snake(),
+            Model = model?.Model,
+            Tokens = tokens,
+            CostUsd = input.CostSoFar + (model?.CostUsd ?? 0),
+            Outputs = new Dictionary<string, string?>
+            {
+                ["outcome"] = input.Outcome.Snake(),
+                ["error"] = input.Error,
+                ["note"] = modelNote,
+            }.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!),
+            Refs = summaryRef is null ? null : [summaryRef],
+        };
+        await events.AppendAsync(sessionId, [.. input.Events, completed], cancellationToken).ConfigureAwait(false);
+        return new SummarizeTurnResult(summary, summaryRef, model);
+    }
+
+    static string Facts(SummarizeTurnRequest input)
+    {
+        var facts = new StringBuilder();
+        foreach (ActionNode node in input.Nodes)
+        {
+            facts.Append("- ").Append(node.Id).Append(" (").Append(node.Tool).Append("): ").Append(node.Status.Snake());
+            if (node.OutputPreview is not null || node.Error is not null)
+            {
+                facts.Append(" — ").Append(node.Error ?? node.OutputPreview);
+            }
+
+            facts.Append('\n');
+        }
+
+        foreach (ApprovalRecord approval in input.Approvals.Where(a => a.Resolution != ApprovalResolution.Ignored))
+        {
+            facts.Append("- approval ").Append(approval.ApprovalId).Append(": ").Append(approval.Resolution.Snake())
+                .Append(" by ").Append(approval.Approver ?? "timer").Append(approval.Rationale is null ? string.Empty : $" ({approval.Rationale})").Append('\n');
+        }
+
+        return facts.ToString();
+    }
+
+    static string Fallback(SummarizeTurnRequest input)
+    {
+        if (input.Plan is null)
+        {
+            return $"Turn {input.Turn} failed before any step ran: {input.Error ?? "no plan"}.";
+        }
+
+        int succeeded = input.Nodes.Count(n => n.Status == StepStatus.Succeeded);
+        string stopped = string.Join(", ", input.Nodes.Where(n => n.Status is not StepStatus.Succeeded).Select(n => $"{n.Id} {n.Status.Snake()}"));
+        return $"{input.Outcome}: {succeeded} of {input.Nodes.Count} steps succeeded for \"{input.Plan.Goal}\"{(stopped.Length > 0 ? $"; {stopped}" : string.Empty)}.";
+    }
+}

@@ -1,0 +1,92 @@
+namespace Agents.Core.Contracts;
+
+/// <summary>
+/// An event to append to a session's log. <see cref="Id"/> is deterministic (derived from the turn,
+/// revision, stage and step), so an activity retried after a crash appends it at most once.
+/// </summary>
+public sealed record EventDraft(string Id, string Type, string SessionId, string Summary)
+{
+    public int? Turn { get; init; }
+
+    public int? Revision { get; init; }
+
+    public string? Step { get; init; }
+
+    /// <summary>When it happened; the log stamps append time when absent.</summary>
+    public DateTime? Time { get; init; }
+
+    public string? Model { get; init; }
+
+    public TokenUsage? Tokens { get; init; }
+
+    public decimal? CostUsd { get; init; }
+
+    public long? LatencyMs { get; init; }
+
+    public string? Decision { get; init; }
+
+    public string? Actor { get; init; }
+
+    /// <summary>Short, redaction-safe summaries of inputs and outputs; full content goes by reference.</summary>
+    public IReadOnlyDictionary<string, string>? Inputs { get; init; }
+
+    public IReadOnlyDictionary<string, string>? Outputs { get; init; }
+
+    public IReadOnlyList<PayloadRef>? Refs { get; init; }
+}
+
+/// <summary>An event as stored: the draft plus its position and hash chain.</summary>
+public sealed record AgentEvent(
+    long Seq,
+    string Id,
+    string Type,
+    DateTime Time,
+    string SessionId,
+    string Summary)
+{
+    public int? Turn { get; init; }
+
+    public int? Revision { get; init; }
+
+    public string? Step { get; init; }
+
+    public string? Model { get; init; }
+
+    public TokenUsage? Tokens { get; init; }
+
+    public decimal? CostUsd { get; init; }
+
+    public long? LatencyMs { get; init; }
+
+    public string? Decision { get; init; }
+
+    public string? Actor { get; init; }
+
+    public IReadOnlyDictionary<string, string>? Inputs { get; init; }
+
+    public IReadOnlyDictionary<string, string>? Outputs { get; init; }
+
+    public IReadOnlyList<PayloadRef>? Refs { get; init; }
+
+    public string PrevHash { get; init; } = string.Empty;
+
+    public string Hash { get; init; } = string.Empty;
+}
+
+/// <summary>Event types, one constant each so producers and readers agree.</summary>
+public static class EventTypes
+{
+    public const string SessionCreated = "session.created";
+    public const string SessionExpired = "session.expired";
+    public const string TurnAccepted = "turn.accepted";
+    public const string TurnStarted = "turn.started";
+    public const string ModelCalled = "model.called";
+    public const string PlanPreviewed = "plan.previewed";
+    public const string PlanRejected = "plan.rejected";
+    public const string StepCompleted = "step.completed";
+    public const string StepFailed = "step.failed";
+    public const string StepSkipped = "step.skipped";
+    public const string ApprovalRequested = "approval.requested";
+    public const string ApprovalResolved = "approval.resolved";
+    public const string TurnCompleted = "turn.completed";
+}

@@ -1,0 +1,62 @@
+using System.Text.Json.Serialization;
+
+namespace Agents.Core.Contracts;
+
+/// <summary>One node of a plan as the planner proposed it. <see cref="Arguments"/> is canonical JSON.</summary>
+public sealed record PlanStep(
+    string Id,
+    string Tool,
+    string Arguments,
+    IReadOnlyList<string> DependsOn,
+    string? Why,
+    bool RequiresApproval);
+
+/// <summary>A validated plan: step ids unique, every dependency known, no cycles, every tool in the catalog.</summary>
+public sealed record Plan(string Goal, string? Rationale, IReadOnlyList<PlanStep> Steps);
+
+/// <summary>What is published before any tool runs (custom status and a <c>plan.previewed</c> event).</summary>
+public sealed record PlanPreview(int Revision, Plan Plan, PayloadRef PlanRef, DateTime PublishedAt);
+
+[JsonConverter(typeof(SnakeCaseEnum<StepStatus>))]
+public enum StepStatus
+{
+    Pending,
+    AwaitingApproval,
+    Approved,
+    Running,
+    Succeeded,
+    Failed,
+    Denied,
+    TimedOut,
+    Skipped,
+}
+
+/// <summary>A node of the Action Graph: the step, its status, inputs, outputs and timings.</summary>
+public sealed record ActionNode(
+    string Id,
+    string Tool,
+    string Arguments,
+    IReadOnlyList<string> DependsOn,
+    bool RequiresApproval,
+    StepStatus Status)
+{
+    public DateTime? StartedAt { get; init; }
+
+    public DateTime? CompletedAt { get; init; }
+
+    /// <summary>Time the step's activity spent working, measured inside the activity.</summary>
+    public long? DurationMs { get; init; }
+
+    public PayloadRef? Output { get; init; }
+
+    public string? OutputPreview { get; init; }
+
+    public string? Error { get; init; }
+
+    public string? ApprovalId { get; init; }
+
+    public TokenUsage? Tokens { get; init; }
+
+    public bool IsFinal => this.Status is StepStatus.Succeeded or StepStatus.Failed or StepStatus.Denied
+        or StepStatus.TimedOut or StepStatus.Skipped;
+}

@@ -1,0 +1,91 @@
+using System.Text.Json.Serialization;
+
+namespace Agents.Core.Contracts;
+
+[JsonConverter(typeof(SnakeCaseEnum<RiskTier>))]
+public enum RiskTier
+{
+    Low,
+    Medium,
+    High,
+}
+
+[JsonConverter(typeof(SnakeCaseEnum<SessionPhase>))]
+public enum SessionPhase
+{
+    Idle,
+    Running,
+    Expired,
+}
+
+public sealed record SessionMetadata(
+    string SessionId,
+    string User,
+    string Org,
+    RiskTier RiskTier,
+    string Repository,
+    string? Title,
+    DateTime CreatedAt);
+
+/// <summary>The session's token and cost ledger. Caps are enforced by the model router (see its issue).</summary>
+public sealed record BudgetLedger(int SessionTokenLimit, int InputTokens, int OutputTokens, decimal CostUsd)
+{
+    public int UsedTokens => this.InputTokens + this.OutputTokens;
+
+    public int RemainingTokens => Math.Max(0, this.SessionTokenLimit - this.UsedTokens);
+
+    public BudgetLedger Add(TokenUsage usage, decimal costUsd) =>
+        this with
+        {
+            InputTokens = this.InputTokens + usage.InputTokens,
+            OutputTokens = this.OutputTokens + usage.OutputTokens,
+            CostUsd = this.CostUsd + costUsd,
+        };
+}
+
+public sealed record TokenUsage(int InputTokens, int OutputTokens)
+{
+    public static readonly TokenUsage Zero = new(0, 0);
+
+    public int Total => this.InputTokens + this.OutputTokens;
+
+    public static TokenUsage operator +(TokenUsage a, TokenUsage b) =>
+        new(a.InputTokens + b.InputTokens, a.OutputTokens + b.OutputTokens);
+}
+
+/// <summary>One finished turn as the session remembers it.</summary>
+public sealed record TurnSummary(int Turn, TurnOutcome Outcome, string Summary, TokenUsage Tokens, DateTime CompletedAt);
+
+/// <summary>The Session orchestration's input, carried across ContinueAsNew.</summary>
+public sealed record SessionState(
+    SessionMetadata Metadata,
+    BudgetLedger Budget,
+    int TurnCount,
+    TimeSpan IdleTtl,
+    DateTime LastActivityAt,
+    TurnSettings TurnSettings,
+    IReadOnlyList<TurnSummary> RecentTurns)
+{
+    public const int RecentTurnsKept = 20;
+}
+
+/// <summary>Settings a session hands to each of its turns (fixed when the session is created).</summary>
+public sealed record TurnSettings(TimeSpan ApprovalTimeout, int MaxRevisions);
+
+/// <summary>The Session orchestration's custom status: the queryable summary of the session.</summary>
+public sealed record SessionStatus(
+    SessionMetadata Metadata,
+    SessionPhase Phase,
+    int TurnCount,
+    int? ActiveTurn,
+    BudgetLedger Budget,
+    DateTime? ExpiresAt,
+    IReadOnlyList<TurnSummary> RecentTurns);
+
+public sealed record SessionOutcome(string SessionId, string Reason, int TurnCount, BudgetLedger Budget);
+
+/// <summary>External event that asks the session to run its next turn.</summary>
+public sealed record TurnRequested(int Turn, string RequestId, PayloadRef Input, string RequestedBy, DateTime RequestedAt)
+{
+    public const string EventName = nameof(TurnRequested);
+}

@@ -1,0 +1,68 @@
+using Agents.Core.Activities;
+using Agents.Core.Contracts;
+using Agents.Core.Models;
+using Agents.Core.Orchestrations;
+using Agents.Core.Sessions;
+using Agents.Core.Storage;
+using Agents.Core.Tools;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Agents.Core.Hosting;
+
+/// <summary>What both hosts call: the platform's services, and its orchestrations and activities.</summary>
+public static class AgentPlatform
+{
+    public static IServiceCollection AddAgentPlatform(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations()
+            .Validate(o => o.IsConfigured, "Storage:ConnectionString or Storage:BlobServiceUri is required (local: UseDevelopmentStorage=true with Azurite)")
+            .ValidateOnStart();
+        services.AddOptions<ModelOptions>().Bind(configuration.GetSection(ModelOptions.Section)).ValidateDataAnnotations()
+            .Validate(o => o.Provider == ModelProviderKind.Offline || o.Endpoint is not null, "Models:Endpoint is required for the AzureOpenAI and OpenAICompatible providers")
+            .ValidateOnStart();
+        services.AddOptions<WorkspaceOptions>().Bind(configuration.GetSection(WorkspaceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<BlobContainers>();
+        services.AddSingleton<IPayloadStore, BlobPayloadStore>();
+        services.AddSingleton<IEventLog, BlobEventLog>();
+        services.AddSingleton<ITurnInbox, BlobTurnInbox>();
+
+        services.AddSingleton<TokenCounter>();
+        services.TryAddSingleton<IChatClientProvider, ChatClientProvider>();
+        services.AddSingleton<IModelGateway, ModelGateway>();
+
+        services.AddSingleton<RepositoryWorkspace>();
+        services.AddSingleton<IAgentTool, ListFilesTool>();
+        services.AddSingleton<IAgentTool, ReadFileTool>();
+        services.AddSingleton<IAgentTool, SearchCodeTool>();
+        services.AddSingleton<IAgentTool, DraftPatchTool>();
+        services.AddSingleton<IAgentTool, RunTestsTool>();
+        services.AddSingleton<IAgentTool, OpenPullRequestTool>();
+        services.AddSingleton<ToolCatalog>();
+
+        services.TryAddSingleton<IApprovalNotifier, LoggingApprovalNotifier>();
+        services.AddTransient<PlanTurnActivity>();
+        services.AddTransient<RunStepActivity>();
+        services.AddTransient<RequestApprovalActivity>();
+        services.AddTransient<AppendEventsActivity>();
+        services.AddTransient<SummarizeTurnActivity>();
+        services.AddScoped<SessionService>();
+        return services;
+    }
+
+    /// <summary>Registers the orchestrations and activities with the Durable Task SDK (the portable host).</summary>
+    public static DurableTaskRegistry AddAgentTasks(this DurableTaskRegistry registry) =>
+        registry
+            .AddOrchestratorFunc<SessionState, SessionOutcome>(nameof(Session), (context, state) => Session.RunAsync(context, state))
+            .AddOrchestratorFunc<TurnInput, TurnResult>(nameof(Turn), (context, input) => Turn.RunAsync(context, input))
+            .AddActivity<PlanTurnActivity>(ActivityNames.PlanTurn)
+            .AddActivity<RunStepActivity>(ActivityNames.RunStep)
+            .AddActivity<RequestApprovalActivity>(ActivityNames.RequestApproval)
+            .AddActivity<AppendEventsActivity>(ActivityNames.AppendEvents)
+            .AddActivity<SummarizeTurnActivity>(ActivityNames.SummarizeTurn);
+}

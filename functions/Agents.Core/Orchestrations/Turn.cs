@@ -1,0 +1,382 @@
+using Agents.Core.Contracts;
+using Microsoft.DurableTask;
+
+namespace Agents.Core.Orchestrations;
+
+/// <summary>
+/// One user turn, instance id <c>s-{id}:t-{n}</c>: plan → publish the plan preview → run the Action Graph
+/// (independent steps in parallel; gated steps wait for a human) → summarise. Deterministic: every I/O is an activity,
+/// time comes from the context.
+/// </summary>
+public static class Turn
+{
+    public static Task<TurnResult> RunAsync(TaskOrchestrationContext context, TurnInput input) =>
+        new TurnRun(context, input).ExecuteAsync();
+
+    /// <summary>Retries for infrastructure faults in activities; tool and model errors come back as results, not throws.</summary>
+    internal static readonly TaskOptions ActivityRetry =
+        TaskOptions.FromRetryPolicy(new RetryPolicy(maxNumberOfAttempts: 3, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2));
+
+    /// <summary>Decisions naming a request that is not open are recorded and ignored, up to this many per request.</summary>
+    public const int MaxStaleDecisions = 50;
+
+    sealed class TurnRun(TaskOrchestrationContext context, TurnInput input)
+    {
+        readonly string sessionId = input.Session.SessionId;
+        readonly string instanceId = Ids.TurnInstanceId(input.Session.SessionId, input.Turn);
+        readonly List<ApprovalRecord> approvals = [];
+        readonly List<EventDraft> pendingEvents = [];
+        readonly DateTime startedAt = context.CurrentUtcDateTime;
+        TurnPhase phase = TurnPhase.Planning;
+        int revision;
+        int approvalSequence;
+        PlanPreview? preview;
+        ActionGraph? graph;
+        PendingApproval? pendingApproval;
+        TokenUsage tokens = TokenUsage.Zero;
+        decimal cost;
+        string? error;
+
+        public async Task<TurnResult> ExecuteAsync()
+        {
+            this.Publish();
+            string? rationale = null;
+
+            // One plan per revision: the first, plus at most MaxRevisions re-plans asked for by a reviewer.
+            for (int attempt = 0; attempt <= input.Settings.MaxRevisions; attempt++)
+            {
+                PlanTurnResult planned = await context.CallActivityAsync<PlanTurnResult>(
+                    ActivityNames.PlanTurn,
+                    new PlanTurnRequest(input.Session, input.Turn, this.revision, input.Input, rationale, this.preview?.PlanRef),
+                    ActivityRetry);
+                this.Account(planned.Model);
+
+                if (planned.Plan is null || planned.PlanRef is null)
+                {
+                    this.error = planned.Error ?? "the planner returned no plan";
+                    break;
+                }
+
+                this.graph = ActionGraph.FromPlan(planned.Plan);
+                this.preview = new PlanPreview(this.revision, planned.Plan, planned.PlanRef, context.CurrentUtcDateTime);
+                this.phase = TurnPhase.Running;
+                this.Publish();
+
+                string? revise = await this.RunGraphAsync();
+                if (revise is null)
+                {
+                    break;
+                }
+
+                this.revision++;
+                rationale = revise;
+                this.phase = TurnPhase.Planning;
+                this.Publish();
+            }
+
+            TurnOutcome outcome = this.graph is null || this.error is not null ? TurnOutcome.Failed : this.graph.Outcome();
+            this.phase = TurnPhase.Summarizing;
+            this.Publish();
+
+            SummarizeTurnResult summary = await context.CallActivityAsync<SummarizeTurnResult>(
+                ActivityNames.SummarizeTurn,
+                new SummarizeTurnRequest(
+                    input.Session,
+                    input.Turn,
+                    this.revision,
+                    outcome,
+                    input.Input,
+                    this.preview?.Plan,
+                    this.graph?.Nodes ?? [],
+                    this.approvals,
+                    this.tokens,
+                    this.cost)
+                {
+                    Error = this.error,
+                    Events = this.TakeEvents(),
+                },
+                ActivityRetry);
+            this.Account(summary.Model);
+
+            this.phase = TurnPhase.Completed;
+            TurnStatus final = this.Status() with
+            {
+                Outcome = outcome,
+                Summary = summary.Summary,
+                Error = this.error,
+                CompletedAt = context.CurrentUtcDateTime,
+            };
+            context.SetCustomStatus(final);
+            return new TurnResult(outcome, summary.Summary, this.tokens, this.cost, final);
+        }
+
+        /// <summary>Runs the current graph to the end. Returns the reviewer's rationale when a revise was asked for.</summary>
+        async Task<string?> RunGraphAsync()
+        {
+            ActionGraph graph = this.graph!;
+            var running = new Dictionary<Task<StepResult>, string>();
+            Task<ApprovalRecord>? approvalWait = null;
+            string? reviseRationale = null;
+
+            while (true)
+            {
+                foreach (ActionNode skipped in graph.SkipBlocked())
+                {
+                    this.pendingEvents.Add(this.Event(EventTypes.StepSkipped, skipped.Error ?? "skipped", skipped.Id) with
+                    {
+                        Decision = "skipped",
+                    });
+                }
+
+                if (reviseRationale is null)
+                {
+                    foreach (ActionNode node in graph.ReadyToRun())
+                    {
+                        graph.Update(node.Id, n => n with { Status = StepStatus.Running, StartedAt = context.CurrentUtcDateTime });
+                        running[this.StartStep(graph, node)] = node.Id;
+                    }
+
+                    if (approvalWait is null && graph.ReadyForApproval() is { Count: > 0 } gated)
+                    {
+                        approvalWait = await this.OpenApprovalAsync(graph, gated);
+                    }
+                }
+
+                if (running.Count == 0 && approvalWait is null)
+                {
+                    return reviseRationale;
+                }
+
+                this.Publish();
+                var waiting = new List<Task>(running.Keys);
+                if (approvalWait is not null)
+                {
+                    waiting.Add(approvalWait);
+                }
+
+                Task done = await Task.WhenAny(waiting);
+                if (done == approvalWait)
+                {
+                    ApprovalRecord decision = await approvalWait;
+                    approvalWait = null;
+                    this.pendingApproval = null;
+                    reviseRationale = this.ApplyDecision(graph, decision);
+                    await this.FlushEventsAsync();
+                    continue;
+                }
+
+                var stepTask = (Task<StepResult>)done;
+                string stepId = running[stepTask];
+                running.Remove(stepTask);
+                this.CompleteStep(graph, stepId, stepTask);
+            }
+        }
+
+        Task<StepResult> StartStep(ActionGraph graph, ActionNode node)
+        {
+            var inputs = graph.SucceededAncestors(node.Id)
+                .Select(a => new StepInput(a.Id, a.Tool, a.Output!))
+                .ToList();
+            PlanStep step = this.preview!.Plan.Steps.First(s => s.Id == node.Id);
+            return context.CallActivityAsync<StepResult>(
+                ActivityNames.RunStep,
+                new RunStepRequest(input.Session, input.Turn, this.revision, step, input.Input, inputs, node.ApprovalId),
+                ActivityRetry);
+        }
+
+        void CompleteStep(ActionGraph graph, string stepId, Task<StepResult> task)
+        {
+            DateTime now = context.CurrentUtcDateTime;
+            if (task.IsFaulted)
+            {
+                // The activity threw on every retry (an infrastructure fault, not a tool error).
+                string message = task.Exception?.InnerException?.Message ?? "the step's activity failed";
+                graph.Update(stepId, n => n with { Status = StepStatus.Failed, CompletedAt = now, Error = message });
+                this.pendingEvents.Add(this.Event(EventTypes.StepFailed, message, stepId) with { Decision = "failed" });
+                return;
+            }
+
+            StepResult result = task.Result;
+            this.Account(result.Model);
+            graph.Update(stepId, n => n with
+            {
+                Status = result.Succeeded ? StepStatus.Succeeded : StepStatus.Failed,
+                CompletedAt = now,
+                DurationMs = result.DurationMs,
+                Output = result.Output,
+                OutputPreview = result.Preview,
+                Error = result.Error,
+                Tokens = result.Model?.Tokens,
+            });
+        }
+
+        async Task<Task<ApprovalRecord>> OpenApprovalAsync(ActionGraph graph, IReadOnlyList<ActionNode> gated)
+        {
+            DateTime now = context.CurrentUtcDateTime;
+            this.approvalSequence++;
+            var approval = new PendingApproval(
+                $"{this.instanceId}:a-{this.approvalSequence}",
+                gated.Select(n => n.Id).ToList(),
+                now,
+                now + input.Settings.ApprovalTimeout);
+            foreach (ActionNode node in gated)
+            {
+                graph.Update(node.Id, n => n with { Status = StepStatus.AwaitingApproval, ApprovalId = approval.ApprovalId });
+            }
+
+            var steps = this.preview!.Plan.Steps.Where(s => approval.Steps.Contains(s.Id)).ToList();
+            await context.CallActivityAsync(
+                ActivityNames.RequestApproval,
+                new RequestApprovalRequest(input.Session, input.Turn, this.revision, approval, steps, this.tokens, this.cost)
+                {
+                    Events = this.TakeEvents(),
+                },
+                ActivityRetry);
+
+            // Published only now: whoever sees the request open finds it in the log, and the turn is already waiting.
+            this.pendingApproval = approval;
+            this.phase = TurnPhase.AwaitingApproval;
+            return this.WaitForDecisionAsync(approval);
+        }
+
+        /// <summary>Waits for a decision on this request, raced with a durable timer. Decisions naming another request are recorded and ignored.</summary>
+        async Task<ApprovalRecord> WaitForDecisionAsync(PendingApproval approval)
+        {
+            using var cancel = new CancellationTokenSource();
+            Task timeout = context.CreateTimer(approval.ExpiresAt, cancel.Token);
+            for (int stale = 0; stale < MaxStaleDecisions; stale++)
+            {
+                Task<ApprovalDecision> next = context.WaitForExternalEvent<ApprovalDecision>(ApprovalDecision.EventName, cancel.Token);
+                Task winner = await Task.WhenAny(next, timeout);
+                if (winner == timeout)
+                {
+                    cancel.Cancel();
+                    return new ApprovalRecord(approval.ApprovalId, approval.Steps, ApprovalResolution.TimedOut, null,
+                        $"no decision within {input.Settings.ApprovalTimeout}", null, approval.RequestedAt, context.CurrentUtcDateTime);
+                }
+
+                ApprovalDecision decision = await next;
+                if (!string.Equals(decision.ApprovalId, approval.ApprovalId, StringComparison.Ordinal))
+                {
+                    var ignored = new ApprovalRecord(decision.ApprovalId, [], ApprovalResolution.Ignored, decision.Approver,
+                        $"names approval '{decision.ApprovalId}', which is not open", decision.Channel, approval.RequestedAt, context.CurrentUtcDateTime);
+                    this.approvals.Add(ignored);
+                    this.pendingEvents.Add(this.ApprovalEvent(ignored));
+                    this.Publish();
+                    await this.FlushEventsAsync();
+                    continue;
+                }
+
+                cancel.Cancel();
+                ApprovalResolution resolution = decision.Decision switch
+                {
+                    ApprovalDecisionKind.Approve => ApprovalResolution.Approved,
+                    ApprovalDecisionKind.Revise when this.revision < input.Settings.MaxRevisions => ApprovalResolution.Revised,
+                    _ => ApprovalResolution.Denied,
+                };
+                string? rationale = decision.Decision == ApprovalDecisionKind.Revise && resolution == ApprovalResolution.Denied
+                    ? $"revision limit ({input.Settings.MaxRevisions}) reached; treated as deny. Reviewer said: {decision.Rationale}"
+                    : decision.Rationale;
+                return new ApprovalRecord(approval.ApprovalId, approval.Steps, resolution, decision.Approver, rationale,
+                    decision.Channel, approval.RequestedAt, context.CurrentUtcDateTime);
+            }
+
+            // Bounded so that a flood of stale decisions cannot grow the history without end.
+            cancel.Cancel();
+            return new ApprovalRecord(approval.ApprovalId, approval.Steps, ApprovalResolution.Denied, null,
+                $"denied after {MaxStaleDecisions} decisions that named other approvals", null, approval.RequestedAt, context.CurrentUtcDateTime);
+        }
+
+        string? ApplyDecision(ActionGraph graph, ApprovalRecord record)
+        {
+            this.approvals.Add(record);
+            this.pendingEvents.Add(this.ApprovalEvent(record));
+            this.phase = TurnPhase.Running;
+            StepStatus? status = record.Resolution switch
+            {
+                ApprovalResolution.Approved => StepStatus.Approved,
+                ApprovalResolution.Denied => StepStatus.Denied,
+                ApprovalResolution.TimedOut => StepStatus.TimedOut,
+                _ => null,
+            };
+            if (status is { } newStatus)
+            {
+                foreach (string id in record.Steps)
+                {
+                    graph.Update(id, n => n with
+                    {
+                        Status = newStatus,
+                        Error = newStatus == StepStatus.Approved ? null : $"{record.Resolution.Snake()}: {record.Rationale}",
+                    });
+                }
+            }
+
+            return record.Resolution == ApprovalResolution.Revised ? record.Rationale ?? "revise requested" : null;
+        }
+
+        async Task FlushEventsAsync()
+        {
+            if (this.pendingEvents.Count > 0)
+            {
+                await context.CallActivityAsync(ActivityNames.AppendEvents, new AppendEventsRequest(this.sessionId, this.TakeEvents()), ActivityRetry);
+            }
+        }
+
+        IReadOnlyList<EventDraft> TakeEvents()
+        {
+            var events = this.pendingEvents.ToList();
+            this.pendingEvents.Clear();
+            return events;
+        }
+
+        EventDraft Event(string type, string summary, string? step = null) =>
+            new($"{this.instanceId}/r{this.revision}/{type}{(step is null ? string.Empty : "/" + step)}", type, this.sessionId, summary)
+            {
+                Turn = input.Turn,
+                Revision = this.revision,
+                Step = step,
+                Time = context.CurrentUtcDateTime,
+            };
+
+        EventDraft ApprovalEvent(ApprovalRecord record) =>
+            new($"{this.instanceId}/approval/{record.ApprovalId}/{record.Resolution}/{this.approvals.Count}", EventTypes.ApprovalResolved, this.sessionId,
+                $"{record.Resolution.Snake()} by {record.Approver ?? "timer"}: {string.Join(", ", record.Steps)}")
+            {
+                Turn = input.Turn,
+                Revision = this.revision,
+                Time = record.ResolvedAt,
+                Decision = record.Resolution.Snake(),
+                Actor = record.Approver,
+                Inputs = new Dictionary<string, string>
+                {
+                    ["approvalId"] = record.ApprovalId,
+                    ["rationale"] = record.Rationale ?? string.Empty,
+                    ["channel"] = record.Channel ?? string.Empty,
+                },
+            };
+
+        void Account(ModelCallInfo? call)
+        {
+            if (call is not null)
+            {
+                this.tokens += call.Tokens;
+                this.cost += call.CostUsd;
+            }
+        }
+
+        void Publish() => context.SetCustomStatus(this.Status());
+
+        TurnStatus Status() => new(
+            this.sessionId,
+            input.Turn,
+            this.phase,
+            this.revision,
+            this.preview,
+            this.graph?.Nodes ?? [],
+            this.pendingApproval,
+            this.approvals.ToList(),
+            this.tokens,
+            this.cost,
+            this.startedAt);
+    }
+}

@@ -1,0 +1,454 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Agents.Core.Contracts;
+using Agents.Core.Orchestrations;
+using Agents.Core.Storage;
+using Agents.Core.Tools;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
+
+namespace Agents.Core.Sessions;
+
+/// <summary>
+/// The API's behaviour, once, for both hosts: validate, admit, start or signal orchestrations, and read their state.
+/// Hosts only map routes and turn <see cref="ApiError"/> into problem+json.
+/// </summary>
+public sealed partial class SessionService(
+    DurableTaskClient durable,
+    IPayloadStore payloads,
+    IEventLog events,
+    ITurnInbox inbox,
+    RepositoryWorkspace workspace,
+    IOptions<AgentOptions> options,
+    TimeProvider clock)
+{
+    public const string Base = "/api/sessions";
+
+    AgentOptions Settings => options.Value;
+
+    public async Task<ApiResult<SessionCreatedView>> CreateSessionAsync(CreateSessionBody? body, CancellationToken cancellationToken = default)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (body is null)
+        {
+            return ApiError.Invalid(new Dictionary<string, string[]> { ["body"] = ["a JSON object with at least 'user' and 'org' is required"] });
+        }
+
+        Require(errors, "user", body.User, Principal().IsMatch, "1 to 128 of letters, digits, '.', '_', '-', '@'");
+        Require(errors, "org", body.Org, Principal().IsMatch, "1 to 128 of letters, digits, '.', '_', '-', '@'");
+        RiskTier risk = RiskTier.Medium;
+        if (body.RiskTier is not null && !Enum.TryParse(body.RiskTier, ignoreCase: true, out risk))
+        {
+            errors["riskTier"] = ["must be one of low, medium, high"];
+        }
+
+        string repository = body.Repository ?? workspace.Options.DefaultRepository;
+        if (!workspace.Exists(repository))
+        {
+            errors["repository"] = [$"unknown repository '{repository}'; available: {string.Join(", ", workspace.Repositories())}"];
+        }
+
+        if (body.Title is { Length: > 200 })
+        {
+            errors["title"] = ["at most 200 characters"];
+        }
+
+        int ttl = body.IdleTtlSeconds ?? this.Settings.IdleTtlSeconds;
+        if (ttl is < 1 or > 2_592_000)
+        {
+            errors["idleTtlSeconds"] = ["between 1 and 2592000 (30 days)"];
+        }
+
+        int approvalTimeout = body.ApprovalTimeoutSeconds ?? this.Settings.ApprovalTimeoutSeconds;
+        if (approvalTimeout is < 1 or > 604_800)
+        {
+            errors["approvalTimeoutSeconds"] = ["between 1 and 604800 (7 days)"];
+        }
+
+        int maxRevisions = body.MaxRevisions ?? this.Settings.MaxRevisions;
+        if (maxRevisions is < 0 or > 10)
+        {
+            errors["maxRevisions"] = ["between 0 and 10"];
+        }
+
+        if (errors.Count > 0)
+        {
+            return ApiError.Invalid(errors);
+        }
+
+        string sessionId = Ids.NewSessionId();
+        DateTime now = clock.GetUtcNow().UtcDateTime;
+        var metadata = new SessionMetadata(sessionId, body.User!, body.Org!, risk, repository, body.Title, now);
+        var state = new SessionState(
+            metadata,
+            new BudgetLedger(this.Settings.SessionTokenLimit, 0, 0, 0m),
+            TurnCount: 0,
+            TimeSpan.FromSeconds(ttl),
+            LastActivityAt: now,
+            new TurnSettings(TimeSpan.FromSeconds(approvalTimeout), maxRevisions),
+            RecentTurns: []);
+
+        await durable.ScheduleNewOrchestrationInstanceAsync(
+            nameof(Session),
+            state,
+            new StartOrchestrationOptions(Ids.SessionInstanceId(sessionId)),
+            cancellationToken).ConfigureAwait(false);
+        await events.AppendAsync(sessionId, [
+            new EventDraft($"{Ids.SessionInstanceId(sessionId)}/{EventTypes.SessionCreated}", EventTypes.SessionCreated, sessionId,
+                $"session for {metadata.User}@{metadata.Org} on {repository}")
+            {
+                Time = now,
+                Actor = metadata.User,
+                Inputs = new Dictionary<string, string>
+                {
+                    ["org"] = metadata.Org,
+                    ["riskTier"] = risk.Snake(),
+                    ["repository"] = repository,
+                    ["idleTtlSeconds"] = ttl.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                },
+            },
+        ], cancellationToken).ConfigureAwait(false);
+        return new SessionCreatedView(sessionId, Ids.SessionInstanceId(sessionId), SessionLinksOf(sessionId));
+    }
+
+    public async Task<ApiResult<TurnAcceptedView>> SubmitTurnAsync(string sessionId, SubmitTurnBody? body, string? idempotencyKey, CancellationToken cancellationToken = default)
+    {
+        if (!Ids.IsValidSessionId(sessionId))
+        {
+            return NoSuchSession(sessionId);
+        }
+
+        if (body?.Input is null || string.IsNullOrWhiteSpace(body.Input))
+        {
+            return ApiError.Invalid(new Dictionary<string, string[]> { ["input"] = ["the turn's input (for example a ticket's text) is required"] });
+        }
+
+        int bytes = Encoding.UTF8.GetByteCount(body.Input);
+        if (bytes > this.Settings.MaxTurnInputBytes)
+        {
+            return new ApiError(
+                ApiErrorKind.TooLarge,
+                "The turn's input is too large",
+                $"The input is {bytes} bytes; the limit is {this.Settings.MaxTurnInputBytes} (Agent:MaxTurnInputBytes). Split it into smaller turns, or reference files in the repository instead of pasting them.");
+        }
+
+        if (idempotencyKey is not null && !IdempotencyKey().IsMatch(idempotencyKey))
+        {
+            return ApiError.Invalid(new Dictionary<string, string[]> { ["Idempotency-Key"] = ["1 to 64 of letters, digits, '-', '_'"] });
+        }
+
+        OrchestrationMetadata? session = await durable.GetInstanceAsync(Ids.SessionInstanceId(sessionId), getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
+        if (session is null)
+        {
+            return NoSuchSession(sessionId);
+        }
+
+        SessionStatus? status = ReadSessionStatus(session);
+        if (session.RuntimeStatus is not (OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending) || status?.Phase == SessionPhase.Expired)
+        {
+            return new ApiError(ApiErrorKind.Conflict, "The session is closed", $"Session {sessionId} is {Describe(session, status)}; start a new session with POST {Base}.");
+        }
+
+        int turnCount = status?.TurnCount ?? 0;
+        if (idempotencyKey is not null)
+        {
+            // A retry of a request that was already accepted gets the same answer, whatever state the turn is in now.
+            foreach (int candidate in new[] { status?.ActiveTurn ?? turnCount + 1, turnCount }.Where(n => n >= 1).Distinct())
+            {
+                if (await inbox.GetAsync(sessionId, candidate, cancellationToken).ConfigureAwait(false) is { } earlier && earlier.RequestId == idempotencyKey)
+                {
+                    await this.DeliverAsync(earlier, cancellationToken).ConfigureAwait(false);
+                    return Accepted(sessionId, candidate);
+                }
+            }
+        }
+
+        if (status?.ActiveTurn is int active)
+        {
+            return new ApiError(ApiErrorKind.Conflict, "A turn is still running",
+                $"Turn {active} of session {sessionId} has not finished; wait for it (GET {TurnHref(sessionId, active)}) or decide its pending approval, then send the next turn.");
+        }
+
+        int turn = turnCount + 1;
+        string requestId = idempotencyKey ?? Guid.NewGuid().ToString("N");
+        string requestedBy = body.RequestedBy ?? status?.Metadata.User ?? "unknown";
+        PayloadRef input = await payloads.PutTextAsync(sessionId, body.Input, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var ticket = new TurnTicket(sessionId, turn, requestId, input, requestedBy, clock.GetUtcNow().UtcDateTime);
+
+        if (!await inbox.TryReserveAsync(ticket, cancellationToken).ConfigureAwait(false))
+        {
+            TurnTicket? taken = await inbox.GetAsync(sessionId, turn, cancellationToken).ConfigureAwait(false);
+            if (taken is not null)
+            {
+                // Deliver it again in case the request that reserved it stopped before signalling the session;
+                // the session ignores turn numbers it has already run.
+                await this.DeliverAsync(taken, cancellationToken).ConfigureAwait(false);
+                if (taken.RequestId == requestId)
+                {
+                    return Accepted(sessionId, turn);
+                }
+            }
+
+            return new ApiError(ApiErrorKind.Conflict, "A turn is still running",
+                $"Turn {turn} of session {sessionId} was just accepted from another request; wait for it (GET {TurnHref(sessionId, turn)}) and send the next turn after it.");
+        }
+
+        await this.DeliverAsync(ticket, cancellationToken).ConfigureAwait(false);
+        await events.AppendAsync(sessionId, [
+            new EventDraft($"{Ids.TurnInstanceId(sessionId, turn)}/{EventTypes.TurnAccepted}", EventTypes.TurnAccepted, sessionId, $"turn {turn} accepted ({bytes} bytes)")
+            {
+                Turn = turn,
+                Time = ticket.AcceptedAt,
+                Actor = requestedBy,
+                Inputs = new Dictionary<string, string> { ["requestId"] = requestId, ["input"] = input.ToString() },
+                Refs = [input],
+            },
+        ], cancellationToken).ConfigureAwait(false);
+        return Accepted(sessionId, turn);
+    }
+
+    public async Task<ApiResult<SessionView>> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        if (!Ids.IsValidSessionId(sessionId))
+        {
+            return NoSuchSession(sessionId);
+        }
+
+        OrchestrationMetadata? session = await durable.GetInstanceAsync(Ids.SessionInstanceId(sessionId), getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
+        SessionStatus? status = session is null ? null : ReadSessionStatus(session);
+        if (session is null || status is null)
+        {
+            return NoSuchSession(sessionId);
+        }
+
+        var pending = new List<PendingApprovalView>();
+        var turns = status.RecentTurns
+            .Select(t => new TurnListItem(t.Turn, t.Outcome.Snake(), t.Summary, t.Tokens.Total, t.CompletedAt, TurnHref(sessionId, t.Turn)))
+            .ToList();
+        if (status.ActiveTurn is int active)
+        {
+            OrchestrationMetadata? turn = await durable.GetInstanceAsync(Ids.TurnInstanceId(sessionId, active), getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
+            TurnStatus? turnStatus = turn?.ReadCustomStatusAs<TurnStatus>();
+            turns.Add(new TurnListItem(active, turnStatus?.Phase.Snake() ?? "starting", string.Empty, turnStatus?.Tokens.Total ?? 0, null, TurnHref(sessionId, active)));
+            if (turnStatus?.PendingApproval is { } open)
+            {
+                pending.Add(new PendingApprovalView(active, open.ApprovalId, open.Steps, open.RequestedAt, open.ExpiresAt, TurnHref(sessionId, active) + "/approvals"));
+            }
+        }
+
+        BudgetLedger b = status.Budget;
+        return new SessionView(
+            sessionId,
+            session.InstanceId,
+            Describe(session, status),
+            status.Metadata,
+            status.TurnCount,
+            status.ActiveTurn,
+            new BudgetView(b.SessionTokenLimit, b.InputTokens, b.OutputTokens, b.UsedTokens, b.RemainingTokens, b.CostUsd),
+            status.ExpiresAt,
+            turns,
+            pending,
+            events.LocationOf(sessionId).ToString(),
+            SessionLinksOf(sessionId));
+    }
+
+    public async Task<ApiResult<TurnView>> GetTurnAsync(string sessionId, int turn, CancellationToken cancellationToken = default)
+    {
+        if (!Ids.IsValidSessionId(sessionId))
+        {
+            return NoSuchSession(sessionId);
+        }
+
+        if (turn < 1)
+        {
+            return NoSuchTurn(sessionId, turn);
+        }
+
+        OrchestrationMetadata? instance = await durable.GetInstanceAsync(Ids.TurnInstanceId(sessionId, turn), getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
+        TurnTicket? ticket = await inbox.GetAsync(sessionId, turn, cancellationToken).ConfigureAwait(false);
+        if (instance is null)
+        {
+            if (ticket is null)
+            {
+                return await this.SessionExistsAsync(sessionId, cancellationToken).ConfigureAwait(false) ? NoSuchTurn(sessionId, turn) : NoSuchSession(sessionId);
+            }
+
+            return new TurnView(sessionId, turn, Ids.TurnInstanceId(sessionId, turn), "Pending", "queued", null, 0, null, [], null, [], TokenUsage.Zero, 0m,
+                new TurnLatencyView(null, null), null, null, ticket.AcceptedAt, TurnLinksOf(sessionId, turn));
+        }
+
+        TurnStatus? status = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed
+            ? instance.ReadOutputAs<TurnResult>()?.Final
+            : instance.ReadCustomStatusAs<TurnStatus>();
+        string? error = instance.RuntimeStatus == OrchestrationRuntimeStatus.Failed ? instance.FailureDetails?.ErrorMessage : null;
+        DateTime? accepted = ticket?.AcceptedAt ?? status?.StartedAt;
+        long? Since(DateTime? at) => at is null || accepted is null ? null : (long)(at.Value - accepted.Value).TotalMilliseconds;
+
+        return new TurnView(
+            sessionId,
+            turn,
+            instance.InstanceId,
+            instance.RuntimeStatus.ToString(),
+            (status?.Phase ?? TurnPhase.Planning).Snake(),
+            status?.Outcome?.Snake() ?? (error is null ? null : "failed"),
+            status?.Revision ?? 0,
+            status?.Plan,
+            status?.Nodes ?? [],
+            status?.PendingApproval,
+            status?.Approvals ?? [],
+            status?.Tokens ?? TokenUsage.Zero,
+            status?.CostUsd ?? 0m,
+            new TurnLatencyView(Since(status?.Plan?.PublishedAt), Since(status?.CompletedAt)),
+            status?.Summary,
+            status?.Error ?? error,
+            accepted,
+            TurnLinksOf(sessionId, turn));
+    }
+
+    public async Task<ApiResult<ApprovalAcceptedView>> SubmitApprovalAsync(string sessionId, int turn, ApprovalBody? body, string channel, CancellationToken cancellationToken = default)
+    {
+        if (!Ids.IsValidSessionId(sessionId))
+        {
+            return NoSuchSession(sessionId);
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        ApprovalDecisionKind decision = default;
+        if (body?.Decision is null || !Enum.TryParse(body.Decision, ignoreCase: true, out decision) || int.TryParse(body.Decision, out _))
+        {
+            errors["decision"] = ["must be one of approve, revise, deny"];
+        }
+
+        Require(errors, "approver", body?.Approver, Principal().IsMatch, "who decides: 1 to 128 of letters, digits, '.', '_', '-', '@'");
+        if (decision == ApprovalDecisionKind.Revise && string.IsNullOrWhiteSpace(body?.Rationale))
+        {
+            errors["rationale"] = ["a revise needs the reviewer's rationale: it is what the agent re-plans with"];
+        }
+
+        if (body?.Rationale is { Length: > 4000 })
+        {
+            errors["rationale"] = ["at most 4000 characters"];
+        }
+
+        if (errors.Count > 0)
+        {
+            return ApiError.Invalid(errors);
+        }
+
+        ApiResult<TurnView> current = await this.GetTurnAsync(sessionId, turn, cancellationToken).ConfigureAwait(false);
+        if (current.Error is not null)
+        {
+            return current.Error;
+        }
+
+        PendingApproval? open = current.Value!.PendingApproval;
+        if (open is null)
+        {
+            return new ApiError(ApiErrorKind.Conflict, "Nothing is waiting for approval",
+                $"Turn {turn} of session {sessionId} is not waiting for a decision (phase: {current.Value.Phase}{(current.Value.Outcome is null ? string.Empty : ", outcome: " + current.Value.Outcome)}).");
+        }
+
+        if (body!.ApprovalId is not null && body.ApprovalId != open.ApprovalId)
+        {
+            return new ApiError(ApiErrorKind.Conflict, "That approval is no longer open",
+                $"Approval '{body.ApprovalId}' is not open; turn {turn} is waiting on '{open.ApprovalId}' for steps {string.Join(", ", open.Steps)}.");
+        }
+
+        var raised = new ApprovalDecision(open.ApprovalId, decision, body.Approver!, body.Rationale, clock.GetUtcNow().UtcDateTime, channel);
+        await durable.RaiseEventAsync(Ids.TurnInstanceId(sessionId, turn), ApprovalDecision.EventName, raised, cancellationToken).ConfigureAwait(false);
+        return new ApprovalAcceptedView(sessionId, turn, open.ApprovalId, decision.Snake(), TurnLinksOf(sessionId, turn));
+    }
+
+    public async Task<ApiResult<IReadOnlyList<AgentEvent>>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        if (!Ids.IsValidSessionId(sessionId) || !await this.SessionExistsAsync(sessionId, cancellationToken).ConfigureAwait(false))
+        {
+            return NoSuchSession(sessionId);
+        }
+
+        return new ApiResult<IReadOnlyList<AgentEvent>>(await events.ReadAsync(sessionId, cancellationToken).ConfigureAwait(false), null);
+    }
+
+    public async Task<ApiResult<Payload>> GetPayloadAsync(string sessionId, string sha256, CancellationToken cancellationToken = default)
+    {
+        if (!Ids.IsValidSessionId(sessionId) || !await this.SessionExistsAsync(sessionId, cancellationToken).ConfigureAwait(false))
+        {
+            return NoSuchSession(sessionId);
+        }
+
+        byte[]? content = await payloads.GetAsync(sessionId, sha256, cancellationToken).ConfigureAwait(false);
+        return content is null
+            ? new ApiError(ApiErrorKind.NotFound, "No such payload", $"Session {sessionId} has no payload with SHA-256 '{sha256}'.")
+            : new Payload(content, "application/octet-stream");
+    }
+
+    public Uri EventLogLocation(string sessionId) => events.LocationOf(sessionId);
+
+    async Task DeliverAsync(TurnTicket ticket, CancellationToken cancellationToken) =>
+        await durable.RaiseEventAsync(
+            Ids.SessionInstanceId(ticket.SessionId),
+            TurnRequested.EventName,
+            new TurnRequested(ticket.Turn, ticket.RequestId, ticket.Input, ticket.RequestedBy, ticket.AcceptedAt),
+            cancellationToken).ConfigureAwait(false);
+
+    async Task<bool> SessionExistsAsync(string sessionId, CancellationToken cancellationToken) =>
+        await durable.GetInstanceAsync(Ids.SessionInstanceId(sessionId), getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is not null;
+
+    static SessionStatus? ReadSessionStatus(OrchestrationMetadata session)
+    {
+        SessionStatus? status = session.ReadCustomStatusAs<SessionStatus>();
+        if (status is not null)
+        {
+            return status;
+        }
+
+        // Not run yet (or between ContinueAsNew generations): derive the summary from the input.
+        SessionState? state = session.ReadInputAs<SessionState>();
+        return state is null ? null : new SessionStatus(state.Metadata, SessionPhase.Idle, state.TurnCount, null, state.Budget, state.LastActivityAt + state.IdleTtl, state.RecentTurns);
+    }
+
+    static string Describe(OrchestrationMetadata session, SessionStatus? status) =>
+        status?.Phase == SessionPhase.Expired || session.RuntimeStatus == OrchestrationRuntimeStatus.Completed
+            ? "expired"
+            : session.RuntimeStatus is OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending
+                ? (status?.Phase ?? SessionPhase.Idle).Snake()
+                : session.RuntimeStatus.Snake();
+
+    static void Require(Dictionary<string, string[]> errors, string field, string? value, Func<string, bool> valid, string rule)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors[field] = [$"required: {rule}"];
+        }
+        else if (!valid(value))
+        {
+            errors[field] = [rule];
+        }
+    }
+
+    static TurnAcceptedView Accepted(string sessionId, int turn) =>
+        new(sessionId, turn, Ids.TurnInstanceId(sessionId, turn), "accepted", TurnLinksOf(sessionId, turn));
+
+    static ApiError NoSuchSession(string sessionId) =>
+        new(ApiErrorKind.NotFound, "No such session", $"There is no session '{sessionId}'. Create one with POST {Base}.");
+
+    static ApiError NoSuchTurn(string sessionId, int turn) =>
+        new(ApiErrorKind.NotFound, "No such turn", $"Session {sessionId} has no turn {turn}. Turns are numbered from 1; see GET {Base}/{sessionId}.");
+
+    public static string SessionHref(string sessionId) => $"{Base}/{sessionId}";
+
+    public static string TurnHref(string sessionId, int turn) => $"{Base}/{sessionId}/turns/{turn}";
+
+    static SessionLinks SessionLinksOf(string sessionId) =>
+        new(SessionHref(sessionId), $"{SessionHref(sessionId)}/turns", $"{SessionHref(sessionId)}/events");
+
+    static TurnLinks TurnLinksOf(string sessionId, int turn) =>
+        new(TurnHref(sessionId, turn), SessionHref(sessionId), $"{SessionHref(sessionId)}/events", $"{TurnHref(sessionId, turn)}/approvals");
+
+    [GeneratedRegex("^[A-Za-z0-9._@-]{1,128}$")]
+    private static partial Regex Principal();
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex IdempotencyKey();
+}

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Agents.Core.Contracts;
+
+namespace Agents.Core.Tools;
+
+[JsonConverter(typeof(SnakeCaseEnum<ToolRuntime>))]
+public enum ToolRuntime
+{
+    /// <summary>Runs in process (the sandboxed WASM runtime replaces these for untrusted work in its issue).</summary>
+    BuiltIn,
+
+    /// <summary>A model call.</summary>
+    Model,
+
+    /// <summary>A process with a time limit, in a scratch copy of the repository.</summary>
+    Job,
+}
+
+/// <summary>A catalog entry: what the planner sees and what governs execution.</summary>
+public sealed record ToolDefinition(
+    string Name,
+    string Description,
+    string ArgumentsSchema,
+    RiskTier Risk,
+    bool RequiresApproval,
+    ToolRuntime Runtime);
+
+/// <summary>Everything a tool may use for one step. Upstream outputs are loaded on demand.</summary>
+public sealed record ToolInvocation(
+    SessionMetadata Session,
+    int Turn,
+    PlanStep Step,
+    JsonElement Arguments,
+    string TurnInput,
+    IReadOnlyList<StepInput> Inputs,
+    Func<StepInput, CancellationToken, Task<string>> LoadInput,
+    string? ApprovalId);
+
+public sealed record ToolOutput(bool Succeeded, string Content, string ContentType, string Preview, string? Error = null, ModelCallInfo? Model = null)
+{
+    public static ToolOutput Success(string content, string preview, string contentType = "text/plain; charset=utf-8", ModelCallInfo? model = null) =>
+        new(true, content, contentType, preview, null, model);
+
+    public static ToolOutput Failure(string error, string content = "") =>
+        new(false, content, "text/plain; charset=utf-8", error, error);
+}
+
+/// <summary>A tool the agent can call. Failures the agent should see come back as <see cref="ToolOutput.Failure"/>, not exceptions.</summary>
+public interface IAgentTool
+{
+    ToolDefinition Definition { get; }
+
+    Task<ToolOutput> RunAsync(ToolInvocation invocation, CancellationToken cancellationToken);
+}
+
+/// <summary>Thrown when a tool's arguments are unusable; the step fails with this message.</summary>
+public sealed class ToolArgumentException(string message) : Exception(message);
+
+public static class ToolArguments
+{
+    public static string RequiredString(this JsonElement args, string name)
+    {
+        if (args.ValueKind == JsonValueKind.Object && args.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String
+            && !string.IsNullOrWhiteSpace(value.GetString()))
+        {
+            return value.GetString()!;
+        }
+
+        throw new ToolArgumentException($"argument '{name}' (a non-empty string) is required");
+    }
+
+    public static string? OptionalString(this JsonElement args, string name) =>
+        args.ValueKind == JsonValueKind.Object && args.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
+
+    public static int? OptionalInt(this JsonElement args, string name) =>
+        args.ValueKind == JsonValueKind.Object && args.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.Number
+            && value.TryGetInt32(out int n)
+            ? n
+            : null;
+}

@@ -1,0 +1,61 @@
+using Agents.Core.Contracts;
+using Agents.Core.Models;
+using Agents.Core.Planning;
+
+namespace Agents.Core.Tools;
+
+/// <summary>Drafts a unified diff with the frontier tier, from the ticket and everything upstream steps read.</summary>
+public sealed class DraftPatchTool(IModelGateway models, RepositoryWorkspace workspace) : IAgentTool
+{
+    public const string Name = "draft_patch";
+
+    public ToolDefinition Definition { get; } = new(
+        Name,
+        "Draft a unified diff that implements the ticket, from the outputs of the steps it depends on.",
+        """{"type":"object","properties":{"instructions":{"type":"string"}},"required":["instructions"],"additionalProperties":false}""",
+        RiskTier.Low,
+        RequiresApproval: false,
+        ToolRuntime.Model);
+
+    public async Task<ToolOutput> RunAsync(ToolInvocation invocation, CancellationToken cancellationToken)
+    {
+        string instructions = invocation.Arguments.RequiredString("instructions");
+        var context = new List<string>();
+        foreach (StepInput input in invocation.Inputs)
+        {
+            context.Add($"[{input.StepId} · {input.Tool}]\n{await invocation.LoadInput(input, cancellationToken).ConfigureAwait(false)}");
+        }
+
+        ModelResponse response = await models.CompleteAsync(
+            new ModelRequest(Prompts.PatchPurpose, ModelTier.Frontier, Prompts.Patch(invocation.Session, invocation.TurnInput, instructions, context), 2000, JsonOutput: false),
+            cancellationToken).ConfigureAwait(false);
+
+        string diff = StripFences(response.Text);
+        string root = workspace.RootOf(invocation.Session.Repository);
+        (IReadOnlyList<string> files, string? error) = UnifiedDiff.Validate(diff, path => File.Exists(Path.Combine(root, path)));
+        if (error is not null)
+        {
+            return ToolOutput.Failure($"the model's patch was rejected: {error}", diff) with { Model = response.Info };
+        }
+
+        int added = diff.Split('\n').Count(l => l.StartsWith('+') && !l.StartsWith("+++", StringComparison.Ordinal));
+        int removed = diff.Split('\n').Count(l => l.StartsWith('-') && !l.StartsWith("---", StringComparison.Ordinal));
+        return ToolOutput.Success(diff, $"patch: {string.Join(", ", files)} (+{added} -{removed})", "text/x-diff; charset=utf-8", response.Info);
+    }
+
+    static string StripFences(string text)
+    {
+        string trimmed = text.Trim();
+        if (trimmed.StartsWith("```", StringComparison.Ordinal))
+        {
+            int firstNewline = trimmed.IndexOf('\n');
+            int lastFence = trimmed.LastIndexOf("```", StringComparison.Ordinal);
+            if (firstNewline > 0 && lastFence > firstNewline)
+            {
+                trimmed = trimmed[(firstNewline + 1)..lastFence];
+            }
+        }
+
+        return trimmed.TrimEnd() + "\n";
+    }
+}

@@ -1,0 +1,48 @@
+using Agents.Core.Contracts;
+
+namespace Agents.Core.Tools;
+
+/// <summary>Runs the repository's tests as a job: a scratch copy with the drafted patch applied, a time limit, the process tree killed on timeout.</summary>
+public sealed class RunTestsTool(RepositoryWorkspace workspace) : IAgentTool
+{
+    public ToolDefinition Definition { get; } = new(
+        "run_tests",
+        "Run the repository's test suite on a scratch copy with the drafted patch (if any upstream step drafted one) applied.",
+        """{"type":"object","properties":{},"additionalProperties":false}""",
+        RiskTier.Low,
+        RequiresApproval: false,
+        ToolRuntime.Job);
+
+    public async Task<ToolOutput> RunAsync(ToolInvocation invocation, CancellationToken cancellationToken)
+    {
+        string? patch = await LatestPatchAsync(invocation, cancellationToken).ConfigureAwait(false);
+        (ScratchCopy? copy, string? error) = await ScratchCopy.CreateAsync(workspace, invocation.Session.Repository, patch, cancellationToken).ConfigureAwait(false);
+        if (copy is null)
+        {
+            return ToolOutput.Failure(error!);
+        }
+
+        using (copy)
+        {
+            TimeSpan limit = TimeSpan.FromSeconds(workspace.Options.TestTimeoutSeconds);
+            ProcessResult result = await ProcessRunner.RunAsync(
+                "/bin/sh",
+                ["-c", workspace.Options.TestCommand],
+                copy.Path,
+                limit,
+                environment: new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" },
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            string report = $"$ {workspace.Options.TestCommand}\n{result.Output}\nexit code: {result.ExitCode}{(result.TimedOut ? $" (killed after {limit.TotalSeconds:0} s)" : string.Empty)}\n";
+            string last = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.Trim().Length > 0)?.Trim() ?? string.Empty;
+            return result.ExitCode == 0
+                ? ToolOutput.Success(report, $"tests passed{(patch is null ? string.Empty : " with the patch")} ({result.DurationMs} ms): {last}")
+                : ToolOutput.Failure(result.TimedOut ? $"tests timed out after {limit.TotalSeconds:0} s" : $"tests failed (exit {result.ExitCode}): {last}", report);
+        }
+    }
+
+    internal static async Task<string?> LatestPatchAsync(ToolInvocation invocation, CancellationToken cancellationToken)
+    {
+        StepInput? draft = invocation.Inputs.LastOrDefault(i => i.Tool == DraftPatchTool.Name);
+        return draft is null ? null : await invocation.LoadInput(draft, cancellationToken).ConfigureAwait(false);
+    }
+}

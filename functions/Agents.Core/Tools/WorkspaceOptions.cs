@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Agents.Core.Tools;
+
+/// <summary>Section <c>Workspace</c>: the repositories the agent works on and where its pull requests go.</summary>
+public sealed class WorkspaceOptions
+{
+    public const string Section = "Workspace";
+
+    /// <summary>Folder holding one folder per repository the agent may work on (relative to the repository root).</summary>
+    [Required]
+    public string RepositoriesRoot { get; set; } = "samples/repos";
+
+    /// <summary>Repository used when a session names none.</summary>
+    [Required]
+    public string DefaultRepository { get; set; } = "inventory-service";
+
+    /// <summary>Folder of bare repositories that play the remote locally (<c>{name}.git</c>), with PR records beside them.</summary>
+    [Required]
+    public string RemotesRoot { get; set; } = ".local/remotes";
+
+    /// <summary>Command that runs a repository's tests, in a scratch copy with the patch applied.</summary>
+    [Required]
+    public string TestCommand { get; set; } = "python3 -m unittest discover -s tests -t .";
+
+    [Range(1, 3600)]
+    public int TestTimeoutSeconds { get; set; } = 120;
+
+    [Range(1, 10_000_000)]
+    public int MaxReadBytes { get; set; } = 64 * 1024;
+}

@@ -1,0 +1,50 @@
+using Agents.Core.Sessions;
+using Agents.Core.Storage;
+using Microsoft.AspNetCore.Http;
+
+namespace Agents.Edge;
+
+/// <summary>JSON and problem+json results with the platform's serializer settings.</summary>
+public static class EdgeResults
+{
+    public static IResult Json<T>(T value, int status = StatusCodes.Status200OK, string? location = null) =>
+        new WithLocation(Results.Json(value, JsonDefaults.Web, statusCode: status), location);
+
+    public static IResult From<T>(ApiResult<T> result, Func<T, IResult> success) =>
+        result.Error is { } error ? Problem(error) : success(result.Value!);
+
+    public static IResult Problem(ApiError error) => Problem(StatusOf(error.Kind), error.Title, error.Detail, error.Errors);
+
+    public static IResult Problem(int status, string title, string detail, IReadOnlyDictionary<string, string[]>? errors = null)
+    {
+        var extensions = new Dictionary<string, object?>();
+        if (errors is not null)
+        {
+            extensions["errors"] = errors;
+        }
+
+        return Results.Problem(detail: detail, statusCode: status, title: title, extensions: extensions);
+    }
+
+    public static int StatusOf(ApiErrorKind kind) => kind switch
+    {
+        ApiErrorKind.BadRequest => StatusCodes.Status400BadRequest,
+        ApiErrorKind.NotFound => StatusCodes.Status404NotFound,
+        ApiErrorKind.Conflict => StatusCodes.Status409Conflict,
+        ApiErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    sealed class WithLocation(IResult inner, string? location) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            if (location is not null)
+            {
+                httpContext.Response.Headers.Location = location;
+            }
+
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+}

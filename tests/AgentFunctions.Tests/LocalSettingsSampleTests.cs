@@ -1,0 +1,93 @@
+using System.Reflection;
+using System.Text.Json;
+using Agents.Core.Hosting;
+using Agents.Core.Models;
+using Agents.Core.Sessions;
+using Agents.Core.Storage;
+using Agents.Core.Tools;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace AgentFunctions.Tests;
+
+/// <summary>local.settings.sample.json names every setting the app reads, and its values make a valid local app.</summary>
+public class LocalSettingsSampleTests
+{
+    static readonly (string Section, Type Options)[] OptionsClasses =
+    [
+        (AgentOptions.Section, typeof(AgentOptions)),
+        (StorageOptions.Section, typeof(StorageOptions)),
+        (ModelOptions.Section, typeof(ModelOptions)),
+        (WorkspaceOptions.Section, typeof(WorkspaceOptions)),
+    ];
+
+    [Fact]
+    public void Sample_OptionsProperties_EachHasASetting()
+    {
+        // Arrange
+        IReadOnlyDictionary<string, string> values = SampleValues();
+
+        // Act
+        string[] missing = OptionsClasses
+            .SelectMany(o => o.Options.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                .Where(p => p.CanWrite)
+                .Select(p => $"{o.Section}__{p.Name}"))
+            .Where(key => !values.Keys.Any(k => k == key || k.StartsWith(key + "__", StringComparison.Ordinal)))
+            .ToArray();
+
+        // Assert
+        Assert.True(missing.Length == 0, $"local.settings.sample.json has no value for: {string.Join(", ", missing)}");
+    }
+
+    [Fact]
+    public void Sample_Values_BindToValidOptionsWithTheDefaults()
+    {
+        // Arrange
+        IConfiguration configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(SampleValues().Select(kv => KeyValuePair.Create(kv.Key.Replace("__", ":", StringComparison.Ordinal), (string?)kv.Value)))
+            .Build();
+        using ServiceProvider services = new ServiceCollection().AddLogging().AddAgentPlatform(configuration).BuildServiceProvider();
+
+        // Act
+        AgentOptions agent = services.GetRequiredService<IOptions<AgentOptions>>().Value;
+        StorageOptions storage = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        ModelOptions models = services.GetRequiredService<IOptions<ModelOptions>>().Value;
+        WorkspaceOptions workspace = services.GetRequiredService<IOptions<WorkspaceOptions>>().Value;
+
+        // Assert
+        Assert.Equivalent(new AgentOptions(), agent);
+        Assert.Equal("UseDevelopmentStorage=true", storage.ConnectionString);
+        Assert.Null(storage.BlobServiceUri);
+        Assert.Equal(ModelProviderKind.Offline, models.Provider);
+        Assert.Equal([ModelOptions.DefaultRecordings], models.Recordings);
+        Assert.True(string.IsNullOrEmpty(models.ApiKey), "the sample must not carry an API key");
+        Assert.Null(models.Endpoint);
+        Assert.Equivalent(new ModelOptions().InputPricePerMillion, models.InputPricePerMillion);
+        Assert.Equivalent(new WorkspaceOptions(), workspace);
+    }
+
+    [Fact]
+    public void Sample_FunctionsSettings_AreLocal()
+    {
+        // Arrange
+        IReadOnlyDictionary<string, string> values = SampleValues();
+
+        // Act
+        values.TryGetValue("AzureWebJobsStorage", out string? storage);
+        values.TryGetValue("FUNCTIONS_WORKER_RUNTIME", out string? runtime);
+
+        // Assert
+        Assert.Equal("UseDevelopmentStorage=true", storage);
+        Assert.Equal("dotnet-isolated", runtime);
+    }
+
+    static IReadOnlyDictionary<string, string> SampleValues()
+    {
+        string path = Path.Combine(RepositoryPaths.Root, "local.settings.sample.json");
+        Assert.True(File.Exists(path), $"{path} is missing");
+        using JsonDocument sample = JsonDocument.Parse(File.ReadAllText(path));
+        Assert.False(sample.RootElement.GetProperty("IsEncrypted").GetBoolean());
+        return sample.RootElement.GetProperty("Values").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+    }
+}

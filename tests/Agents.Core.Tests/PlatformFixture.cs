@@ -1,0 +1,68 @@
+using Agents.Core.Hosting;
+using Agents.Core.Sessions;
+using Agents.Core.Storage;
+using Agents.Testing;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Agents.Core.Tests;
+
+/// <summary>The real platform on the real engine: the in-memory Durable Task sidecar, blobs on a private Azurite.</summary>
+public sealed class PlatformFixture : IAsyncLifetime
+{
+    AzuriteServer? azurite;
+    DurableTaskTestHost? host;
+
+    public string RemotesRoot { get; } = Directory.CreateTempSubdirectory("agentfn-remotes-").FullName;
+
+    public AzuriteServer Azurite => this.azurite!;
+
+    public DurableTaskClient Client => this.host!.Client;
+
+    public IServiceProvider Services => this.host!.Services;
+
+    public SessionService Sessions => ActivatorUtilities.CreateInstance<SessionService>(this.Services, this.Client);
+
+    public IEventLog Events => this.Services.GetRequiredService<IEventLog>();
+
+    public async Task InitializeAsync()
+    {
+        this.azurite = await AzuriteServer.StartAsync();
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(TestSettings.For(this.azurite, this.RemotesRoot)).Build();
+        this.host = await DurableTaskTestHost.StartAsync(
+            tasks => tasks.AddAgentTasks(),
+            new DurableTaskTestHostOptions
+            {
+                ConfigureServices = services =>
+                {
+                    services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+                    services.AddSingleton(configuration);
+                    services.AddAgentPlatform(configuration);
+                },
+            });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (this.host is not null)
+        {
+            await this.host.DisposeAsync();
+        }
+
+        if (this.azurite is not null)
+        {
+            await this.azurite.DisposeAsync();
+        }
+
+        Directory.Delete(this.RemotesRoot, recursive: true);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
+{
+    public const string Name = "platform";
+}

@@ -1,0 +1,29 @@
+using Agents.Core.Hosting;
+
+namespace Agents.Testing;
+
+/// <summary>Settings for a platform under test: storage on the test's Azurite, the sample repositories, a private remotes folder.</summary>
+public static class TestSettings
+{
+    public static string RecordingsOfTests => Path.Combine(RepositoryPaths.Root, "tests", "recordings");
+
+    public static Dictionary<string, string?> For(AzuriteServer azurite, string remotesRoot, IDictionary<string, string?>? extra = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Storage:ConnectionString"] = azurite.ConnectionString,
+            ["Models:Provider"] = "Offline",
+            ["Models:Recordings:0"] = "samples/recordings",
+            ["Models:Recordings:1"] = RecordingsOfTests,
+            ["Workspace:RepositoriesRoot"] = "samples/repos",
+            ["Workspace:RemotesRoot"] = remotesRoot,
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach ((string key, string? value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+}
