@@ -7,17 +7,12 @@ using Microsoft.DurableTask.Worker;
 
 namespace AgentHost;
 
-/// <summary>Composition of the portable host, shared by Program and the tests.</summary>
+/// <summary>Composition of the portable host.</summary>
 public static class AgentHostApp
 {
-    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null)
+    public static WebApplication Build(string[] args)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
-        if (overrides is not null)
-        {
-            builder.Configuration.AddInMemoryCollection(overrides);
-        }
-
         builder.AddAgentHost();
         WebApplication app = builder.Build();
         app.MapAgentApi();

@@ -2,28 +2,24 @@ using Agents.Testing;
 
 namespace AgentHost.Tests;
 
-/// <summary>One portable host on the in-memory engine, shared by the API tests.</summary>
+/// <summary>One portable host process on the in-memory engine, shared by the API tests.</summary>
 public sealed class HostFixture : IAsyncLifetime
 {
     public const int MaxTurnInputBytes = 2048;
 
-    AzuriteServer? azurite;
-    RunningHost? host;
-
-    public string RemotesRoot { get; } = Directory.CreateTempSubdirectory("agentfn-remotes-").FullName;
+    TestEnvironment? environment;
+    HostProcess? host;
 
     public HttpClient Http => this.host!.Http;
 
-    public AzuriteServer Azurite => this.azurite!;
-
     public async Task InitializeAsync()
     {
-        this.azurite = await AzuriteServer.StartAsync();
-        this.host = await RunningHost.StartAsync(this.azurite, this.RemotesRoot, new Dictionary<string, string?>
+        this.environment = await TestEnvironment.StartAsync();
+        this.host = await HostProcess.StartAsync(this.environment.Settings(new Dictionary<string, string?>
         {
             ["Durable:Backend"] = "InMemory",
             ["Agent:MaxTurnInputBytes"] = MaxTurnInputBytes.ToString(),
-        });
+        }));
     }
 
     public async Task DisposeAsync()
@@ -33,12 +29,10 @@ public sealed class HostFixture : IAsyncLifetime
             await this.host.DisposeAsync();
         }
 
-        if (this.azurite is not null)
+        if (this.environment is not null)
         {
-            await this.azurite.DisposeAsync();
+            await this.environment.DisposeAsync();
         }
-
-        Directory.Delete(this.RemotesRoot, recursive: true);
     }
 }
 

@@ -21,13 +21,13 @@ public sealed class HostProcess : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<HostProcess> StartAsync(AzuriteServer azurite, string remotesRoot, IDictionary<string, string?> extra)
+    public static async Task<HostProcess> StartAsync(IDictionary<string, string?> settings)
     {
         int port = FreePort();
         string dll = Path.Combine(AppContext.BaseDirectory, "AgentHost.dll");
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(dll);
-        foreach ((string key, string? value) in TestSettings.For(azurite, remotesRoot, extra))
+        foreach ((string key, string? value) in settings)
         {
             start.Environment[key.Replace(":", "__")] = value;
         }

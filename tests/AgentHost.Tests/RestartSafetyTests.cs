@@ -12,29 +12,24 @@ namespace AgentHost.Tests;
 /// </summary>
 public sealed class RestartSafetyTests : IAsyncLifetime
 {
-    AzuriteServer? azurite;
-    readonly string remotes = Directory.CreateTempSubdirectory("agentfn-remotes-").FullName;
+    TestEnvironment? environment;
 
-    public async Task InitializeAsync() => this.azurite = await AzuriteServer.StartAsync();
+    public async Task InitializeAsync() => this.environment = await TestEnvironment.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await this.azurite!.DisposeAsync();
-        Directory.Delete(this.remotes, recursive: true);
-    }
+    public async Task DisposeAsync() => await this.environment!.DisposeAsync();
 
     [Fact]
     public async Task Turn_WaitingForApproval_CompletesOnceOnANewHostAfterRestart()
     {
-        var settings = new Dictionary<string, string?>
+        var settings = this.environment!.Settings(new Dictionary<string, string?>
         {
             ["Durable:Backend"] = "AzureStorage",
             ["Durable:TaskHub"] = "restart" + Guid.NewGuid().ToString("N")[..8],
             ["Durable:MaxQueuePollingIntervalSeconds"] = "0.5",
-        };
+        });
         string sessionId;
         JsonElement before;
-        await using (HostProcess first = await HostProcess.StartAsync(this.azurite!, this.remotes, settings))
+        await using (HostProcess first = await HostProcess.StartAsync(settings))
         {
             Assert.Equal("AzureStorage", (await (await first.Http.GetAsync("api/health")).JsonAsync()).GetProperty("backend").GetString());
             sessionId = await first.Http.CreateSessionAsync();
@@ -43,7 +38,7 @@ public sealed class RestartSafetyTests : IAsyncLifetime
             await first.KillAsync();
         }
 
-        await using HostProcess second = await HostProcess.StartAsync(this.azurite!, this.remotes, settings);
+        await using HostProcess second = await HostProcess.StartAsync(settings);
         JsonElement stillWaiting = await second.Http.WaitForTurnAsync(sessionId, 1, Api.IsAwaitingApproval);
         HttpResponseMessage decided = await second.Http.PostJsonAsync($"api/sessions/{sessionId}/turns/1/approvals", """{"decision":"approve","approver":"lee"}""");
         JsonElement done = await second.Http.WaitForTurnAsync(sessionId, 1, Api.IsCompleted);
@@ -71,7 +66,7 @@ public sealed class RestartSafetyTests : IAsyncLifetime
 
         Assert.Single(events, e => e.Type == EventTypes.ApprovalRequested);
         Assert.Single(events, e => e.Type == EventTypes.TurnCompleted);
-        Assert.Single(Directory.EnumerateFiles(Path.Combine(this.remotes, "inventory-service.pulls"), $"*{sessionId}*"));
+        Assert.Single(Directory.EnumerateFiles(Path.Combine(this.environment.RemotesRoot, "inventory-service.pulls"), $"*{sessionId}*"));
 
         // The session itself came through too: the new host loads its history from storage and runs the next turn.
         await Eventually.MatchAsync(

@@ -13,12 +13,12 @@ namespace Agents.Core.Tests;
 /// <summary>The real platform on the real engine: the in-memory Durable Task sidecar, blobs on a private Azurite.</summary>
 public sealed class PlatformFixture : IAsyncLifetime
 {
-    AzuriteServer? azurite;
+    TestEnvironment? environment;
     DurableTaskTestHost? host;
 
-    public string RemotesRoot { get; } = Directory.CreateTempSubdirectory("agentfn-remotes-").FullName;
+    public string RemotesRoot => this.environment!.RemotesRoot;
 
-    public AzuriteServer Azurite => this.azurite!;
+    public AzuriteServer Azurite => this.environment!.Azurite;
 
     public DurableTaskClient Client => this.host!.Client;
 
@@ -30,8 +30,8 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        this.azurite = await AzuriteServer.StartAsync();
-        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(TestSettings.For(this.azurite, this.RemotesRoot)).Build();
+        this.environment = await TestEnvironment.StartAsync();
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(this.environment.Settings()).Build();
         this.host = await DurableTaskTestHost.StartAsync(
             tasks => tasks.AddAgentTasks(),
             new DurableTaskTestHostOptions
@@ -52,12 +52,10 @@ public sealed class PlatformFixture : IAsyncLifetime
             await this.host.DisposeAsync();
         }
 
-        if (this.azurite is not null)
+        if (this.environment is not null)
         {
-            await this.azurite.DisposeAsync();
+            await this.environment.DisposeAsync();
         }
-
-        Directory.Delete(this.RemotesRoot, recursive: true);
     }
 }
 

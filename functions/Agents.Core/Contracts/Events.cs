@@ -4,7 +4,7 @@ namespace Agents.Core.Contracts;
 /// An event to append to a session's log. <see cref="Id"/> is deterministic (derived from the turn,
 /// revision, stage and step), so an activity retried after a crash appends it at most once.
 /// </summary>
-public sealed record EventDraft(string Id, string Type, string SessionId, string Summary)
+public record EventDraft(string Id, string Type, string SessionId, string Summary)
 {
     public int? Turn { get; init; }
 
@@ -35,39 +35,10 @@ public sealed record EventDraft(string Id, string Type, string SessionId, string
     public IReadOnlyList<PayloadRef>? Refs { get; init; }
 }
 
-/// <summary>An event as stored: the draft plus its position and hash chain.</summary>
-public sealed record AgentEvent(
-    long Seq,
-    string Id,
-    string Type,
-    DateTime Time,
-    string SessionId,
-    string Summary)
+/// <summary>An event as stored: the draft plus its position in the log and the hash chain.</summary>
+public sealed record AgentEvent(long Seq, string Id, string Type, string SessionId, string Summary)
+    : EventDraft(Id, Type, SessionId, Summary)
 {
-    public int? Turn { get; init; }
-
-    public int? Revision { get; init; }
-
-    public string? Step { get; init; }
-
-    public string? Model { get; init; }
-
-    public TokenUsage? Tokens { get; init; }
-
-    public decimal? CostUsd { get; init; }
-
-    public long? LatencyMs { get; init; }
-
-    public string? Decision { get; init; }
-
-    public string? Actor { get; init; }
-
-    public IReadOnlyDictionary<string, string>? Inputs { get; init; }
-
-    public IReadOnlyDictionary<string, string>? Outputs { get; init; }
-
-    public IReadOnlyList<PayloadRef>? Refs { get; init; }
-
     public string PrevHash { get; init; } = string.Empty;
 
     public string Hash { get; init; } = string.Empty;

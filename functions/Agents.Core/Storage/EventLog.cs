@@ -126,8 +126,9 @@ public sealed class BlobEventLog(BlobContainers containers) : IEventLog
         e with { PrevHash = previousHash, Hash = ComputeHash(e, previousHash) };
 
     static AgentEvent ToEvent(EventDraft d, long seq) =>
-        new(seq, d.Id, d.Type, d.Time ?? DateTime.UtcNow, d.SessionId, d.Summary)
+        new(seq, d.Id, d.Type, d.SessionId, d.Summary)
         {
+            Time = d.Time ?? DateTime.UtcNow,
             Turn = d.Turn,
             Revision = d.Revision,
             Step = d.Step,
