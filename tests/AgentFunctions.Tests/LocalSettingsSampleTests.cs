@@ -1,6 +1,8 @@
 using System.Reflection;
 using System.Text.Json;
+using Agents.Core.Budgets;
 using Agents.Core.Hosting;
+using Agents.Core.Load;
 using Agents.Core.Models;
 using Agents.Core.Sessions;
 using Agents.Core.Storage;
@@ -20,6 +22,8 @@ public class LocalSettingsSampleTests
         (StorageOptions.Section, typeof(StorageOptions)),
         (ModelOptions.Section, typeof(ModelOptions)),
         (WorkspaceOptions.Section, typeof(WorkspaceOptions)),
+        (BudgetOptions.Section, typeof(BudgetOptions)),
+        (LoadOptions.Section, typeof(LoadOptions)),
     ];
 
     [Fact]
@@ -59,11 +63,19 @@ public class LocalSettingsSampleTests
         Assert.Equivalent(new AgentOptions(), agent);
         Assert.Equal("UseDevelopmentStorage=true", storage.ConnectionString);
         Assert.Null(storage.BlobServiceUri);
-        Assert.Equal(ModelProviderKind.Offline, models.Provider);
-        Assert.Equal([ModelOptions.DefaultRecordings], models.Recordings);
-        Assert.True(string.IsNullOrEmpty(models.ApiKey), "the sample must not carry an API key");
-        Assert.Null(models.Endpoint);
-        Assert.Equivalent(new ModelOptions().InputPricePerMillion, models.InputPricePerMillion);
+        ProviderOptions offline = Assert.Single(models.EffectiveProviders).Value;
+        Assert.Equal(ModelProviderKind.Offline, offline.Kind);
+        Assert.Equal([ModelOptions.DefaultRecordings], offline.Recordings);
+        Assert.True(string.IsNullOrEmpty(offline.ApiKey), "the sample must not carry an API key");
+        Assert.Null(offline.Endpoint);
+        foreach (ModelTier tier in Enum.GetValues<ModelTier>())
+        {
+            Assert.Equivalent(new ModelOptions().CandidatesFor(tier), models.CandidatesFor(tier));
+        }
+
+        Assert.Equivalent(new ResilienceSettings(), models.Resilience);
+        Assert.Equivalent(new BudgetOptions().Defaults, services.GetRequiredService<IOptions<BudgetOptions>>().Value.Defaults);
+        Assert.Equivalent(new LoadOptions(), services.GetRequiredService<IOptions<LoadOptions>>().Value);
         Assert.Equivalent(new WorkspaceOptions(), workspace);
     }
 

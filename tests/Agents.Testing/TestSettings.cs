@@ -12,9 +12,10 @@ public static class TestSettings
         var settings = new Dictionary<string, string?>
         {
             ["Storage:ConnectionString"] = azurite.ConnectionString,
-            ["Models:Provider"] = "Offline",
-            ["Models:Recordings:0"] = "samples/recordings",
-            ["Models:Recordings:1"] = RecordingsOfTests,
+            ["Models:Providers:offline:Kind"] = "Offline",
+            ["Models:Providers:offline:Recordings:0"] = "samples/recordings",
+            ["Models:Providers:offline:Recordings:1"] = RecordingsOfTests,
+            ["Backpressure:SampleSeconds"] = "0.2",
             ["Workspace:RepositoriesRoot"] = "samples/repos",
             ["Workspace:RemotesRoot"] = remotesRoot,
             ["Logging:LogLevel:Default"] = "Warning",

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Agents.Core.Contracts;
+using Agents.Core.Load;
 using Agents.Core.Models;
 using Agents.Core.Orchestrations;
 using Agents.Core.Planning;
@@ -17,6 +18,7 @@ public sealed class PlanTurnActivity(
     RepositoryWorkspace workspace,
     IPayloadStore payloads,
     IEventLog events,
+    ILoadState load,
     ILogger<PlanTurnActivity> logger) : TaskActivity<PlanTurnRequest, PlanTurnResult>
 {
     public const int MaxPlanOutputTokens = 1500;
@@ -41,25 +43,40 @@ public sealed class PlanTurnActivity(
         string ticket = await payloads.GetTextAsync(sessionId, input.Input, cancellationToken).ConfigureAwait(false);
         string? previousPlan = input.PreviousPlan is null ? null : await payloads.GetTextAsync(sessionId, input.PreviousPlan, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string> files = workspace.Exists(input.Session.Repository) ? workspace.Files(workspace.RootOf(input.Session.Repository)) : [];
-        var messages = Prompts.Plan(input.Session, ticket, catalog.Definitions, files, previousPlan, input.ReviewerRationale);
+
+        // Under load the planner sees fewer tools (degrade level 2).
+        int degradeLevel = load.Current.Level;
+        ToolCatalog available = catalog.AvailableAt(degradeLevel);
+        var messages = Prompts.Plan(input.Session, ticket, available.Definitions, files, previousPlan, input.ReviewerRationale);
         PayloadRef promptRef = await payloads.PutTextAsync(sessionId, string.Join("\n\n", messages.Select(m => $"[{m.Role}]\n{m.Text}")), cancellationToken: cancellationToken).ConfigureAwait(false);
 
+        var request = new ModelRequest(
+            Prompts.PlanPurpose,
+            input.LongContext ? ModelTier.LongContext : ModelTier.Small,
+            messages,
+            MaxPlanOutputTokens,
+            new ModelCallContext(input.Session, input.Turn, input.Revision, $"{prefix}/plan", input.Allotment))
+        {
+            Output = PlanParser.ContractFor(available),
+        };
         ModelResponse response;
         try
         {
-            response = await models.CompleteAsync(new ModelRequest(Prompts.PlanPurpose, ModelTier.Small, messages, MaxPlanOutputTokens, JsonOutput: true), cancellationToken).ConfigureAwait(false);
+            response = await models.CompleteAsync(request, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (ModelCallException e)
         {
-            logger.LogWarning(e, "Planning model call failed for {Session} turn {Turn}", sessionId, input.Turn);
-            string error = $"the planning model call failed: {e.Message}";
-            log.Add(Rejected(prefix, input, error, [promptRef], null));
+            logger.LogWarning("Planning failed for {Session} turn {Turn}: {Reason}", sessionId, input.Turn, e.Message);
+            bool exhausted = e is ModelCallRefusedException { Kind: RefusalKind.BudgetExceeded };
+            string error = exhausted ? $"token budget exhausted: {e.Message}" : $"the plan was rejected: {e.Message}";
+            log.Add(Rejected(prefix, input, error, [promptRef], e.Spent));
             await events.AppendAsync(sessionId, log, cancellationToken).ConfigureAwait(false);
-            return new PlanTurnResult(null, null, error, null);
+            return new PlanTurnResult(null, null, error, e.Spent) { BudgetExhausted = exhausted };
         }
 
-        PayloadRef responseRef = await payloads.PutTextAsync(sessionId, response.Text, "application/json", cancellationToken).ConfigureAwait(false);
-        log.Add(new EventDraft($"{prefix}/{EventTypes.ModelCalled}/plan", EventTypes.ModelCalled, sessionId, $"plan by {response.Info.Model}")
+        Plan plan = PlanParser.Build(response.Json!.Value, available);
+        PayloadRef planRef = await payloads.PutTextAsync(sessionId, JsonSerializer.Serialize(plan, JsonDefaults.Web), "application/json", cancellationToken).ConfigureAwait(false);
+        log.Add(new EventDraft($"{prefix}/{EventTypes.PlanPreviewed}", EventTypes.PlanPreviewed, sessionId, $"{plan.Goal} ({plan.Steps.Count} steps)")
         {
             Turn = input.Turn,
             Revision = input.Revision,
@@ -67,29 +84,17 @@ public sealed class PlanTurnActivity(
             Tokens = response.Info.Tokens,
             CostUsd = response.Info.CostUsd,
             LatencyMs = response.Info.LatencyMs,
-            Inputs = new Dictionary<string, string> { ["purpose"] = Prompts.PlanPurpose, ["provider"] = response.Info.Provider, ["prompt"] = promptRef.ToString() },
-            Outputs = new Dictionary<string, string> { ["response"] = responseRef.ToString() },
-            Refs = [promptRef, responseRef],
-        });
-
-        (Plan? plan, string? invalid) = PlanParser.Parse(response.Text, catalog);
-        if (plan is null)
-        {
-            log.Add(Rejected(prefix, input, invalid!, [promptRef, responseRef], response.Info));
-            await events.AppendAsync(sessionId, log, cancellationToken).ConfigureAwait(false);
-            return new PlanTurnResult(null, null, $"the plan was rejected: {invalid}", response.Info);
-        }
-
-        PayloadRef planRef = await payloads.PutTextAsync(sessionId, JsonSerializer.Serialize(plan, JsonDefaults.Web), "application/json", cancellationToken).ConfigureAwait(false);
-        log.Add(new EventDraft($"{prefix}/{EventTypes.PlanPreviewed}", EventTypes.PlanPreviewed, sessionId, $"{plan.Goal} ({plan.Steps.Count} steps)")
-        {
-            Turn = input.Turn,
-            Revision = input.Revision,
-            Inputs = input.ReviewerRationale is null ? null : new Dictionary<string, string> { ["reviewerRationale"] = input.ReviewerRationale },
+            Inputs = new Dictionary<string, string?>
+            {
+                ["prompt"] = promptRef.ToString(),
+                ["reviewerRationale"] = input.ReviewerRationale,
+                ["degradeLevel"] = degradeLevel.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["tools"] = string.Join(",", available.Definitions.Select(d => d.Name)),
+            }.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!),
             Outputs = plan.Steps.ToDictionary(
                 s => s.Id,
                 s => $"{s.Tool}{(s.DependsOn.Count == 0 ? string.Empty : " after " + string.Join(",", s.DependsOn))}{(s.RequiresApproval ? " [approval]" : string.Empty)}"),
-            Refs = [planRef],
+            Refs = [promptRef, planRef],
         });
         await events.AppendAsync(sessionId, log, cancellationToken).ConfigureAwait(false);
         return new PlanTurnResult(plan, planRef, null, response.Info);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Agents.Core.Contracts;
+using Agents.Core.Models;
 using Agents.Core.Orchestrations;
 using Agents.Core.Storage;
 using Agents.Core.Tools;
@@ -22,6 +23,7 @@ public sealed class RunStepActivity(ToolCatalog catalog, IPayloadStore payloads,
         string sessionId = input.Session.SessionId;
         long started = Stopwatch.GetTimestamp();
         ToolOutput output;
+        bool budgetExhausted = false;
         if (!catalog.TryGet(input.Step.Tool, out IAgentTool? tool))
         {
             output = ToolOutput.Failure($"unknown tool '{input.Step.Tool}'");
@@ -42,10 +44,22 @@ public sealed class RunStepActivity(ToolCatalog catalog, IPayloadStore payloads,
                 turnInput,
                 input.Inputs,
                 (i, ct) => payloads.GetTextAsync(sessionId, i.Output, ct),
-                input.ApprovalId);
+                input.ApprovalId)
+            {
+                ModelContext = input.Allotment is null ? null : new ModelCallContext(
+                    input.Session, input.Turn, input.Revision, $"{Ids.TurnInstanceId(sessionId, input.Turn)}/r{input.Revision}/step/{input.Step.Id}", input.Allotment)
+                {
+                    Step = input.Step.Id,
+                },
+            };
             try
             {
                 output = await tool.RunAsync(invocation, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ModelCallException e)
+            {
+                budgetExhausted = e is ModelCallRefusedException { Kind: RefusalKind.BudgetExceeded };
+                output = ToolOutput.Failure(budgetExhausted ? $"token budget exhausted: {e.Message}" : $"{input.Step.Tool}: {e.Message}") with { Model = e.Spent };
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -79,7 +93,10 @@ public sealed class RunStepActivity(ToolCatalog catalog, IPayloadStore payloads,
             },
         ], cancellationToken).ConfigureAwait(false);
 
-        return new StepResult(input.Step.Id, output.Succeeded, outputRef, preview, output.Succeeded ? null : output.Error, output.Model, durationMs);
+        return new StepResult(input.Step.Id, output.Succeeded, outputRef, preview, output.Succeeded ? null : output.Error, output.Model, durationMs)
+        {
+            BudgetExhausted = budgetExhausted,
+        };
     }
 
     static string Truncate(string text) => text.Length <= PreviewChars ? text : text[..PreviewChars] + "…";

@@ -1,6 +1,7 @@
 using System.Text;
-using System.Text.Json.Nodes;
+using Agents.Core.Budgets;
 using Agents.Core.Contracts;
+using Agents.Core.Load;
 using Agents.Core.Models;
 using Agents.Core.Planning;
 using Agents.Core.Storage;
@@ -14,9 +15,17 @@ namespace Agents.Core.Activities;
 /// summarise, a factual summary built from the graph is used instead and the failure is recorded: a turn is never lost
 /// for want of a summary.
 /// </summary>
-public sealed class SummarizeTurnActivity(IModelGateway models, IPayloadStore payloads, IEventLog events, ILogger<SummarizeTurnActivity> logger)
+public sealed class SummarizeTurnActivity(
+    IModelGateway models,
+    IPayloadStore payloads,
+    IEventLog events,
+    ITurnsInFlight inFlight,
+    IOrgBudget orgBudget,
+    ILogger<SummarizeTurnActivity> logger)
     : TaskActivity<SummarizeTurnRequest, SummarizeTurnResult>
 {
+    public const int SummaryOutputTokens = 400;
+
     public override Task<SummarizeTurnResult> RunAsync(TaskActivityContext context, SummarizeTurnRequest input) => this.ExecuteAsync(input);
 
     public async Task<SummarizeTurnResult> ExecuteAsync(SummarizeTurnRequest input, CancellationToken cancellationToken = default)
@@ -28,27 +37,29 @@ public sealed class SummarizeTurnActivity(IModelGateway models, IPayloadStore pa
         string? modelNote = null;
         PayloadRef? summaryRef = null;
 
-        if (input.Plan is not null)
+        if (input.Plan is not null && input.Allotment is null)
+        {
+            modelNote = "no token budget left for a model summary; a factual summary was used";
+        }
+        else if (input.Plan is not null)
         {
             try
             {
                 string ticket = await payloads.GetTextAsync(sessionId, input.Input, cancellationToken).ConfigureAwait(false);
                 ModelResponse response = await models.CompleteAsync(
-                    new ModelRequest(Prompts.SummaryPurpose, ModelTier.Small, Prompts.Summary(ticket, input.Outcome, facts), 400, JsonOutput: true),
+                    new ModelRequest(Prompts.SummaryPurpose, ModelTier.Small, Prompts.Summary(ticket, input.Outcome, facts), SummaryOutputTokens,
+                        new ModelCallContext(input.Session, input.Turn, input.Revision, $"{Ids.TurnInstanceId(sessionId, input.Turn)}/summary", input.Allotment!))
+                    {
+                        Output = OutputSchemas.Summary,
+                    },
                     cancellationToken).ConfigureAwait(false);
                 model = response.Info;
-                if (JsonNode.Parse(PlanParser.StripFences(response.Text))?["summary"] is JsonValue v && v.TryGetValue(out string? text) && !string.IsNullOrWhiteSpace(text))
-                {
-                    summary = text.Trim();
-                }
-                else
-                {
-                    modelNote = "the summary model's answer had no 'summary' string; a factual summary was used";
-                }
+                summary = response.Json!.Value.GetProperty("summary").GetString()!.Trim();
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (ModelCallException e)
             {
-                logger.LogWarning(e, "Summary model call failed for {Session} turn {Turn}", sessionId, input.Turn);
+                logger.LogWarning("Summary model call failed for {Session} turn {Turn}: {Reason}", sessionId, input.Turn, e.Message);
+                model = e.Spent;
                 modelNote = $"the summary model call failed ({e.Message}); a factual summary was used";
             }
 
@@ -77,6 +88,10 @@ public sealed class SummarizeTurnActivity(IModelGateway models, IPayloadStore pa
             Refs = summaryRef is null ? null : [summaryRef],
         };
         await events.AppendAsync(sessionId, [.. input.Events, completed], cancellationToken).ConfigureAwait(false);
+
+        // The turn is over: it no longer counts as load, and the org keeps only what it really spent of its reservation.
+        await orgBudget.SettleAsync(input.Session.Org, Ids.TurnInstanceId(sessionId, input.Turn), input.AcceptedAt, tokens.Total, cancellationToken).ConfigureAwait(false);
+        await inFlight.ClearAsync(sessionId, input.Turn, cancellationToken).ConfigureAwait(false);
         return new SummarizeTurnResult(summary, summaryRef, model);
     }
 

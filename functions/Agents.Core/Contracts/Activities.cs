@@ -1,7 +1,17 @@
 namespace Agents.Core.Contracts;
 
-/// <summary>What a model call cost and how long it took.</summary>
-public sealed record ModelCallInfo(string Provider, string Model, TokenUsage Tokens, long LatencyMs, decimal CostUsd);
+/// <summary>
+/// What the model calls of one activity cost and how long they took. <see cref="Tokens"/> is what the providers
+/// reported (settled); <see cref="CountedInputTokens"/> is what the router counted before calling (reserved).
+/// </summary>
+public sealed record ModelCallInfo(string Provider, string Model, TokenUsage Tokens, long LatencyMs, decimal CostUsd)
+{
+    public int CountedInputTokens { get; init; }
+
+    public int Calls { get; init; } = 1;
+
+    public string? Tier { get; init; }
+}
 
 public sealed record PlanTurnRequest(
     SessionMetadata Session,
@@ -9,9 +19,16 @@ public sealed record PlanTurnRequest(
     int Revision,
     PayloadRef Input,
     string? ReviewerRationale,
-    PayloadRef? PreviousPlan);
+    PayloadRef? PreviousPlan,
+    TokenAllotment Allotment)
+{
+    public bool LongContext { get; init; }
+}
 
-public sealed record PlanTurnResult(Plan? Plan, PayloadRef? PlanRef, string? Error, ModelCallInfo? Model);
+public sealed record PlanTurnResult(Plan? Plan, PayloadRef? PlanRef, string? Error, ModelCallInfo? Model)
+{
+    public bool BudgetExhausted { get; init; }
+}
 
 /// <summary>An upstream step's output handed to a step along a DAG edge (by reference).</summary>
 public sealed record StepInput(string StepId, string Tool, PayloadRef Output);
@@ -23,7 +40,11 @@ public sealed record RunStepRequest(
     PlanStep Step,
     PayloadRef TurnInput,
     IReadOnlyList<StepInput> Inputs,
-    string? ApprovalId);
+    string? ApprovalId)
+{
+    /// <summary>For steps whose tool calls a model; null otherwise.</summary>
+    public TokenAllotment? Allotment { get; init; }
+}
 
 public sealed record StepResult(
     string StepId,
@@ -32,7 +53,10 @@ public sealed record StepResult(
     string Preview,
     string? Error,
     ModelCallInfo? Model,
-    long DurationMs);
+    long DurationMs)
+{
+    public bool BudgetExhausted { get; init; }
+}
 
 public sealed record RequestApprovalRequest(
     SessionMetadata Session,
@@ -62,6 +86,11 @@ public sealed record SummarizeTurnRequest(
     decimal CostSoFar)
 {
     public string? Error { get; init; }
+
+    /// <summary>Null when no budget is left: the summary is then built from the graph without a model call.</summary>
+    public TokenAllotment? Allotment { get; init; }
+
+    public DateTime AcceptedAt { get; init; }
 
     /// <summary>Orchestrator-level events to append in the same call (saves a round trip).</summary>
     public IReadOnlyList<EventDraft> Events { get; init; } = [];

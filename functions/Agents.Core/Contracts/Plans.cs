@@ -9,7 +9,13 @@ public sealed record PlanStep(
     string Arguments,
     IReadOnlyList<string> DependsOn,
     string? Why,
-    bool RequiresApproval);
+    bool RequiresApproval)
+{
+    /// <summary>Output tokens the step's tool asks of a model (0: the tool calls no model and needs no allotment).</summary>
+    public int ModelOutputTokens { get; init; }
+
+    public bool UsesModel => this.ModelOutputTokens > 0;
+}
 
 /// <summary>A validated plan: step ids unique, every dependency known, no cycles, every tool in the catalog.</summary>
 public sealed record Plan(string Goal, string? Rationale, IReadOnlyList<PlanStep> Steps);

@@ -10,6 +10,16 @@ public enum RiskTier
     High,
 }
 
+/// <summary>How sensitive the data of a call is; a provider only receives data up to its clearance.</summary>
+[JsonConverter(typeof(SnakeCaseEnum<DataSensitivity>))]
+public enum DataSensitivity
+{
+    Public,
+    Internal,
+    Confidential,
+    Restricted,
+}
+
 [JsonConverter(typeof(SnakeCaseEnum<SessionPhase>))]
 public enum SessionPhase
 {
@@ -23,9 +33,24 @@ public sealed record SessionMetadata(
     string User,
     string Org,
     RiskTier RiskTier,
+    DataSensitivity Sensitivity,
     string Repository,
     string? Title,
+    BudgetLimits Limits,
     DateTime CreatedAt);
+
+/// <summary>Hard token caps of a session, fixed when it is created (defaults, then risk tier, org and session overrides).</summary>
+public sealed record BudgetLimits(int TurnInputTokens, int TurnOutputTokens, int SessionTokens, int OrgDailyTokens)
+{
+    /// <summary>Share of the session cap at which the backoff strategy applies (cheaper tier, shorter context).</summary>
+    public const double BackoffShare = 0.8;
+}
+
+/// <summary>
+/// What one activity may spend on model calls: carved by the Turn orchestrator out of what is left of the turn's and
+/// the session's caps, so calls running at the same time can never overspend together.
+/// </summary>
+public sealed record TokenAllotment(int InputTokens, int OutputTokens, bool Backoff);
 
 /// <summary>The session's token and cost ledger. Caps are enforced by the model router (see its issue).</summary>
 public sealed record BudgetLedger(int SessionTokenLimit, int InputTokens, int OutputTokens, decimal CostUsd)
@@ -88,4 +113,6 @@ public sealed record SessionOutcome(string SessionId, string Reason, int TurnCou
 public sealed record TurnRequested(int Turn, string RequestId, PayloadRef Input, string RequestedBy, DateTime RequestedAt)
 {
     public const string EventName = nameof(TurnRequested);
+
+    public bool LongContext { get; init; }
 }

@@ -23,6 +23,9 @@ public enum TurnOutcome
 
     /// <summary>Planning failed or a step failed.</summary>
     Failed,
+
+    /// <summary>The turn's or the session's token cap left no room for the next model call; none was made.</summary>
+    BudgetExhausted,
 }
 
 /// <summary>The Turn orchestration's input.</summary>
@@ -33,7 +36,13 @@ public sealed record TurnInput(
     PayloadRef Input,
     string RequestedBy,
     BudgetLedger Budget,
-    TurnSettings Settings);
+    TurnSettings Settings)
+{
+    /// <summary>The requester consented to a cheaper, larger-context model for an input over the normal size.</summary>
+    public bool LongContext { get; init; }
+
+    public DateTime AcceptedAt { get; init; }
+}
 
 /// <summary>The Turn orchestration's custom status (kept small: payloads are references).</summary>
 public sealed record TurnStatus(
@@ -56,7 +65,12 @@ public sealed record TurnStatus(
     public string? Error { get; init; }
 
     public DateTime? CompletedAt { get; init; }
+
+    public TurnBudget? Budget { get; init; }
 }
+
+/// <summary>The turn's spend against its caps (settled on provider-reported usage) and whether backoff applies.</summary>
+public sealed record TurnBudget(int InputTokens, int OutputTokens, int InputCap, int OutputCap, int SessionTokensLeft, bool Backoff);
 
 /// <summary>The Turn orchestration's output.</summary>
 public sealed record TurnResult(TurnOutcome Outcome, string Summary, TokenUsage Tokens, decimal CostUsd, TurnStatus Final);

@@ -1,4 +1,6 @@
 using Agents.Core.Activities;
+using Agents.Core.Budgets;
+using Agents.Core.Load;
 using Agents.Core.Contracts;
 using Agents.Core.Models;
 using Agents.Core.Orchestrations;
@@ -22,7 +24,16 @@ public static class AgentPlatform
             .Validate(o => o.IsConfigured, "Storage:ConnectionString or Storage:BlobServiceUri is required (local: UseDevelopmentStorage=true with Azurite)")
             .ValidateOnStart();
         services.AddOptions<ModelOptions>().Bind(configuration.GetSection(ModelOptions.Section)).ValidateDataAnnotations()
-            .Validate(o => o.Provider == ModelProviderKind.Offline || o.Endpoint is not null, "Models:Endpoint is required for the AzureOpenAI and OpenAICompatible providers")
+            .Validate(
+                o => o.EffectiveProviders.Values.All(p => p.Kind == ModelProviderKind.Offline || p.Endpoint is not null),
+                "Models:Providers:{name}:Endpoint is required for AzureOpenAI and OpenAICompatible providers")
+            .Validate(
+                o => Enum.GetValues<ModelTier>().SelectMany(o.CandidatesFor).All(c => o.EffectiveProviders.ContainsKey(c.Provider)),
+                "every candidate under Models:Tiers must name a provider under Models:Providers")
+            .ValidateOnStart();
+        services.AddOptions<BudgetOptions>().Bind(configuration.GetSection(BudgetOptions.Section)).ValidateOnStart();
+        services.AddOptions<LoadOptions>().Bind(configuration.GetSection(LoadOptions.Section)).ValidateDataAnnotations()
+            .Validate(o => o.Level1At <= o.Level2At && o.Level2At <= o.Level3At, "Backpressure: Level1At <= Level2At <= Level3At")
             .ValidateOnStart();
         services.AddOptions<WorkspaceOptions>().Bind(configuration.GetSection(WorkspaceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
@@ -31,10 +42,17 @@ public static class AgentPlatform
         services.AddSingleton<IPayloadStore, BlobPayloadStore>();
         services.AddSingleton<IEventLog, BlobEventLog>();
         services.AddSingleton<ITurnInbox, BlobTurnInbox>();
+        services.AddSingleton<IOrgBudget, BlobOrgBudget>();
+        services.AddSingleton<ITurnsInFlight, BlobTurnsInFlight>();
+        services.AddSingleton<LoadMonitor>();
+        services.AddSingleton<ILoadState>(sp => sp.GetRequiredService<LoadMonitor>());
+        services.AddHostedService(sp => sp.GetRequiredService<LoadMonitor>());
 
+        services.AddHttpClient(ProviderClients.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
         services.AddSingleton<TokenCounter>();
-        services.TryAddSingleton<IChatClientProvider, ChatClientProvider>();
-        services.AddSingleton<IModelGateway, ModelGateway>();
+        services.TryAddSingleton<IAzureCredentials, DefaultAzureCredentials>();
+        services.TryAddSingleton<IProviderClients, ProviderClients>();
+        services.AddSingleton<IModelGateway, ModelRouter>();
 
         services.AddSingleton<RepositoryWorkspace>();
         services.AddSingleton<IAgentTool, ListFilesTool>();

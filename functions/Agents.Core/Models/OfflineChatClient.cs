@@ -88,7 +88,7 @@ public sealed class OfflineChatClient(IReadOnlyList<Recording> recordings, Token
             throw new NoRecordingException(
                 $"The offline model has no recorded output for this '{purpose}' request ({recordings.Count} recordings loaded). " +
                 "It serves only the bundled sample tasks (samples/tickets) and never invents an answer. " +
-                "Use a bundled ticket, add a recording under samples/recordings, or set Models:Provider to AzureOpenAI or OpenAICompatible.");
+                "Use a bundled ticket, add a recording under samples/recordings, or configure a live provider under Models:Providers and Models:Tiers.");
         }
 
         var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, match.Response))

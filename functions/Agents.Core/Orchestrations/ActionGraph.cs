@@ -69,6 +69,22 @@ public sealed class ActionGraph
         return skipped;
     }
 
+    /// <summary>Marks every node that has not started as skipped (the turn is stopping).</summary>
+    public IReadOnlyList<ActionNode> SkipRemaining(string reason)
+    {
+        var skipped = new List<ActionNode>();
+        foreach (string id in this.order)
+        {
+            if (this.nodes[id].Status is StepStatus.Pending or StepStatus.Approved or StepStatus.AwaitingApproval)
+            {
+                this.nodes[id] = this.nodes[id] with { Status = StepStatus.Skipped, Error = reason };
+                skipped.Add(this.nodes[id]);
+            }
+        }
+
+        return skipped;
+    }
+
     /// <summary>Nodes that may start now: dependencies succeeded and no approval needed (or already approved).</summary>
     public IReadOnlyList<ActionNode> ReadyToRun() =>
         this.order.Select(id => this.nodes[id])

@@ -52,7 +52,11 @@ public static class Session
         }
 
         context.SetCustomStatus(Status(state, SessionPhase.Running, request.Turn, expiresAt: null));
-        var input = new TurnInput(state.Metadata, request.Turn, request.RequestId, request.Input, request.RequestedBy, state.Budget, state.TurnSettings);
+        var input = new TurnInput(state.Metadata, request.Turn, request.RequestId, request.Input, request.RequestedBy, state.Budget, state.TurnSettings)
+        {
+            LongContext = request.LongContext,
+            AcceptedAt = request.RequestedAt,
+        };
         TurnSummary summary;
         BudgetLedger budget = state.Budget;
         try

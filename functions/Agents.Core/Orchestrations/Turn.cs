@@ -20,6 +20,12 @@ public static class Turn
     /// <summary>Decisions naming a request that is not open are recorded and ignored, up to this many per request.</summary>
     public const int MaxStaleDecisions = 50;
 
+    public const int PlanOutputTokens = 1500;
+    public const int SummaryOutputTokens = 400;
+
+    /// <summary>Below this an allotment is not worth a call: the turn stops for budget instead.</summary>
+    public static readonly TokenUsage MinimumAllotment = new(256, 64);
+
     sealed class TurnRun(TaskOrchestrationContext context, TurnInput input)
     {
         readonly string sessionId = input.Session.SessionId;
@@ -34,8 +40,11 @@ public static class Turn
         ActionGraph? graph;
         PendingApproval? pendingApproval;
         TokenUsage tokens = TokenUsage.Zero;
+        TokenUsage reserved = TokenUsage.Zero;
         decimal cost;
         string? error;
+        bool budgetExhausted;
+        bool backoffLogged;
 
         public async Task<TurnResult> ExecuteAsync()
         {
@@ -45,14 +54,35 @@ public static class Turn
             // One plan per revision: the first, plus at most MaxRevisions re-plans asked for by a reviewer.
             for (int attempt = 0; attempt <= input.Settings.MaxRevisions; attempt++)
             {
-                PlanTurnResult planned = await context.CallActivityAsync<PlanTurnResult>(
-                    ActivityNames.PlanTurn,
-                    new PlanTurnRequest(input.Session, input.Turn, this.revision, input.Input, rationale, this.preview?.PlanRef),
-                    ActivityRetry);
-                this.Account(planned.Model);
+                if (this.Allot(PlanOutputTokens) is not { } allotment)
+                {
+                    this.budgetExhausted = true;
+                    this.error = $"token budget exhausted before planning: {this.BudgetText()}";
+                    break;
+                }
+
+                PlanTurnResult planned;
+                try
+                {
+                    planned = await context.CallActivityAsync<PlanTurnResult>(
+                        ActivityNames.PlanTurn,
+                        new PlanTurnRequest(input.Session, input.Turn, this.revision, input.Input, rationale, this.preview?.PlanRef, allotment)
+                        {
+                            LongContext = input.LongContext,
+                        },
+                        ActivityRetry);
+                }
+                catch (TaskFailedException failure)
+                {
+                    // An infrastructure fault on every retry: the turn still ends properly, with the reason.
+                    planned = new PlanTurnResult(null, null, $"planning failed: {failure.FailureDetails.ErrorMessage}", null);
+                }
+
+                this.Settle(allotment, planned.Model);
 
                 if (planned.Plan is null || planned.PlanRef is null)
                 {
+                    this.budgetExhausted = planned.BudgetExhausted;
                     this.error = planned.Error ?? "the planner returned no plan";
                     break;
                 }
@@ -74,9 +104,14 @@ public static class Turn
                 this.Publish();
             }
 
-            TurnOutcome outcome = this.graph is null || this.error is not null ? TurnOutcome.Failed : this.graph.Outcome();
+            TurnOutcome outcome = this.budgetExhausted ? TurnOutcome.BudgetExhausted
+                : this.graph is null || this.error is not null ? TurnOutcome.Failed
+                : this.graph.Outcome();
             this.phase = TurnPhase.Summarizing;
             this.Publish();
+
+            // At the cap no further model call is made: the summary is then built from the graph.
+            TokenAllotment? summaryAllotment = this.budgetExhausted ? null : this.Allot(SummaryOutputTokens);
 
             SummarizeTurnResult summary = await context.CallActivityAsync<SummarizeTurnResult>(
                 ActivityNames.SummarizeTurn,
@@ -93,10 +128,15 @@ public static class Turn
                     this.cost)
                 {
                     Error = this.error,
+                    Allotment = summaryAllotment,
+                    AcceptedAt = input.AcceptedAt,
                     Events = this.TakeEvents(),
                 },
                 ActivityRetry);
-            this.Account(summary.Model);
+            if (summaryAllotment is not null)
+            {
+                this.Settle(summaryAllotment, summary.Model);
+            }
 
             this.phase = TurnPhase.Completed;
             TurnStatus final = this.Status() with
@@ -115,12 +155,29 @@ public static class Turn
         {
             ActionGraph graph = this.graph!;
             var running = new Dictionary<Task<StepResult>, string>();
+            var allotments = new Dictionary<string, TokenAllotment>(StringComparer.Ordinal);
             Task<ApprovalRecord>? approvalWait = null;
             string? reviseRationale = null;
 
             while (true)
             {
-                foreach (ActionNode skipped in graph.SkipBlocked())
+                var skippedNow = new List<ActionNode>();
+                if (this.budgetExhausted)
+                {
+                    skippedNow.AddRange(graph.SkipRemaining($"not run: token budget exhausted ({this.BudgetText()})"));
+                    if (running.Count == 0 && approvalWait is not null)
+                    {
+                        // Nothing can run after the decision anyway: close the request instead of waiting for it.
+                        this.approvals.Add(new ApprovalRecord(this.pendingApproval!.ApprovalId, this.pendingApproval.Steps, ApprovalResolution.Denied, null,
+                            "turn stopped: token budget exhausted", null, this.pendingApproval.RequestedAt, context.CurrentUtcDateTime));
+                        this.pendingEvents.Add(this.ApprovalEvent(this.approvals[^1]));
+                        this.pendingApproval = null;
+                        approvalWait = null;
+                    }
+                }
+
+                skippedNow.AddRange(graph.SkipBlocked());
+                foreach (ActionNode skipped in skippedNow)
                 {
                     this.pendingEvents.Add(this.Event(EventTypes.StepSkipped, skipped.Error ?? "skipped", skipped.Id) with
                     {
@@ -128,12 +185,37 @@ public static class Turn
                     });
                 }
 
-                if (reviseRationale is null)
+                if (reviseRationale is null && !this.budgetExhausted)
                 {
                     foreach (ActionNode node in graph.ReadyToRun())
                     {
+                        PlanStep step = this.preview!.Plan.Steps.First(s => s.Id == node.Id);
+                        TokenAllotment? allotment = null;
+                        if (step.UsesModel)
+                        {
+                            allotment = this.Allot(step.ModelOutputTokens);
+                            if (allotment is null)
+                            {
+                                if (allotments.Count > 0)
+                                {
+                                    continue; // wait: model steps still running will give back what they do not spend
+                                }
+
+                                this.budgetExhausted = true;
+                                graph.Update(node.Id, n => n with { Status = StepStatus.Failed, Error = $"token budget exhausted: {this.BudgetText()}" });
+                                break;
+                            }
+
+                            allotments[node.Id] = allotment;
+                        }
+
                         graph.Update(node.Id, n => n with { Status = StepStatus.Running, StartedAt = context.CurrentUtcDateTime });
-                        running[this.StartStep(graph, node)] = node.Id;
+                        running[this.StartStep(graph, node, step, allotment)] = node.Id;
+                    }
+
+                    if (this.budgetExhausted)
+                    {
+                        continue;
                     }
 
                     if (approvalWait is null && graph.ReadyForApproval() is { Count: > 0 } gated)
@@ -168,20 +250,76 @@ public static class Turn
                 var stepTask = (Task<StepResult>)done;
                 string stepId = running[stepTask];
                 running.Remove(stepTask);
+                if (allotments.Remove(stepId, out TokenAllotment? given))
+                {
+                    this.Settle(given, stepTask.IsCompletedSuccessfully ? stepTask.Result.Model : null);
+                }
+
                 this.CompleteStep(graph, stepId, stepTask);
+                if (stepTask.IsCompletedSuccessfully && stepTask.Result.BudgetExhausted)
+                {
+                    this.budgetExhausted = true;
+                }
             }
         }
 
-        Task<StepResult> StartStep(ActionGraph graph, ActionNode node)
+        Task<StepResult> StartStep(ActionGraph graph, ActionNode node, PlanStep step, TokenAllotment? allotment)
         {
             var inputs = graph.SucceededAncestors(node.Id)
                 .Select(a => new StepInput(a.Id, a.Tool, a.Output!))
                 .ToList();
-            PlanStep step = this.preview!.Plan.Steps.First(s => s.Id == node.Id);
             return context.CallActivityAsync<StepResult>(
                 ActivityNames.RunStep,
-                new RunStepRequest(input.Session, input.Turn, this.revision, step, input.Input, inputs, node.ApprovalId),
+                new RunStepRequest(input.Session, input.Turn, this.revision, step, input.Input, inputs, node.ApprovalId) { Allotment = allotment },
                 ActivityRetry);
+        }
+
+        /// <summary>
+        /// Carves an allotment out of what is left of the turn's caps and the session's cap, and holds it until the
+        /// activity settles. Null when too little is left for a call worth making.
+        /// </summary>
+        TokenAllotment? Allot(int wantOutput)
+        {
+            BudgetLimits limits = input.Session.Limits;
+            int sessionLeft = this.SessionLeft() - this.reserved.Total;
+            int outputLeft = limits.TurnOutputTokens - this.tokens.OutputTokens - this.reserved.OutputTokens;
+            int inputLeft = limits.TurnInputTokens - this.tokens.InputTokens - this.reserved.InputTokens;
+            int output = Math.Min(wantOutput, Math.Min(outputLeft, sessionLeft));
+            int inputTokens = Math.Min(inputLeft, sessionLeft - output);
+            if (output < MinimumAllotment.OutputTokens || inputTokens < MinimumAllotment.InputTokens)
+            {
+                return null;
+            }
+
+            bool backoff = input.Budget.UsedTokens + this.tokens.Total >= BudgetLimits.BackoffShare * limits.SessionTokens;
+            if (backoff && !this.backoffLogged)
+            {
+                this.backoffLogged = true;
+                this.pendingEvents.Add(this.Event("budget.backoff",
+                    $"session at {(double)(input.Budget.UsedTokens + this.tokens.Total) / limits.SessionTokens:P0} of its {limits.SessionTokens}-token cap: cheaper tier and shorter context from here") with
+                {
+                    Decision = "backoff",
+                });
+            }
+
+            this.reserved += new TokenUsage(inputTokens, output);
+            return new TokenAllotment(inputTokens, output, backoff);
+        }
+
+        /// <summary>Gives back the allotment and counts what the providers reported.</summary>
+        void Settle(TokenAllotment allotment, ModelCallInfo? spent)
+        {
+            this.reserved = new TokenUsage(this.reserved.InputTokens - allotment.InputTokens, this.reserved.OutputTokens - allotment.OutputTokens);
+            this.Account(spent);
+        }
+
+        int SessionLeft() => input.Session.Limits.SessionTokens - input.Budget.UsedTokens - this.tokens.Total;
+
+        string BudgetText()
+        {
+            BudgetLimits limits = input.Session.Limits;
+            return $"turn used {this.tokens.InputTokens} of {limits.TurnInputTokens} input and {this.tokens.OutputTokens} of {limits.TurnOutputTokens} output tokens; " +
+                $"session has {Math.Max(0, this.SessionLeft())} of {limits.SessionTokens} tokens left";
         }
 
         void CompleteStep(ActionGraph graph, string stepId, Task<StepResult> task)
@@ -377,6 +515,15 @@ public static class Turn
             this.approvals.ToList(),
             this.tokens,
             this.cost,
-            this.startedAt);
+            this.startedAt)
+        {
+            Budget = new TurnBudget(
+                this.tokens.InputTokens,
+                this.tokens.OutputTokens,
+                input.Session.Limits.TurnInputTokens,
+                input.Session.Limits.TurnOutputTokens,
+                Math.Max(0, this.SessionLeft()),
+                input.Budget.UsedTokens + this.tokens.Total >= BudgetLimits.BackoffShare * input.Session.Limits.SessionTokens),
+        };
     }
 }

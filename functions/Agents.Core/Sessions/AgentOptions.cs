@@ -23,6 +23,7 @@ public sealed class AgentOptions
     [Range(256, 4_194_304)]
     public int MaxTurnInputBytes { get; set; } = 32 * 1024;
 
-    [Range(1000, 10_000_000)]
-    public int SessionTokenLimit { get; set; } = 40_000;
+    /// <summary>With explicit consent an input up to this size runs on the cheaper, larger-context tier.</summary>
+    [Range(256, 16_777_216)]
+    public int MaxLongContextInputBytes { get; set; } = 512 * 1024;
 }

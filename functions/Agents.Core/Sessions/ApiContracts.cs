@@ -8,12 +8,16 @@ public enum ApiErrorKind
     NotFound,
     Conflict,
     TooLarge,
+    TooManyRequests,
 }
 
 /// <summary>What went wrong and what to fix; the edge turns it into problem+json.</summary>
 public sealed record ApiError(ApiErrorKind Kind, string Title, string Detail)
 {
     public IReadOnlyDictionary<string, string[]>? Errors { get; init; }
+
+    /// <summary>For 429: when to try again.</summary>
+    public int? RetryAfterSeconds { get; init; }
 
     public static ApiError Invalid(IReadOnlyDictionary<string, string[]> errors) =>
         new(ApiErrorKind.BadRequest, "The request is invalid", "Fix the fields listed in 'errors' and send it again.") { Errors = errors };
@@ -35,9 +39,22 @@ public sealed record CreateSessionBody(
     string? Title,
     int? IdleTtlSeconds,
     int? ApprovalTimeoutSeconds,
-    int? MaxRevisions);
+    int? MaxRevisions)
+{
+    /// <summary>public, internal (default), confidential or restricted: only providers cleared for it receive the session's data.</summary>
+    public string? DataSensitivity { get; init; }
 
-public sealed record SubmitTurnBody(string? Input, string? RequestedBy);
+    /// <summary>Tighter caps than the org's and risk tier's (never looser).</summary>
+    public SessionBudgetBody? Budget { get; init; }
+}
+
+public sealed record SessionBudgetBody(int? TurnInputTokens, int? TurnOutputTokens, int? SessionTokens);
+
+public sealed record SubmitTurnBody(string? Input, string? RequestedBy)
+{
+    /// <summary>For an input over the normal size: run it on the cheaper, larger-context tier instead of refusing it.</summary>
+    public bool? ConsentToLongContextModel { get; init; }
+}
 
 public sealed record ApprovalBody(string? Decision, string? Approver, string? Rationale, string? ApprovalId);
 
@@ -50,7 +67,9 @@ public sealed record TurnLinks(string Self, string Session, string Events, strin
 
 public sealed record TurnAcceptedView(string SessionId, int Turn, string InstanceId, string Status, TurnLinks Links);
 
-public sealed record BudgetView(int Limit, int InputTokens, int OutputTokens, int Used, int Remaining, decimal CostUsd);
+public sealed record BudgetView(int Limit, int InputTokens, int OutputTokens, int Used, int Remaining, decimal CostUsd, BudgetLimits Caps);
+
+public sealed record LoadView(int DegradeLevel, int TurnsInFlight, long? QueueDepth, double Utilization);
 
 public sealed record TurnListItem(int Turn, string Outcome, string Summary, int Tokens, DateTime? CompletedAt, string Href);
 
@@ -68,6 +87,7 @@ public sealed record SessionView(
     IReadOnlyList<TurnListItem> Turns,
     IReadOnlyList<PendingApprovalView> PendingApprovals,
     string EventLog,
+    LoadView Load,
     SessionLinks Links);
 
 public sealed record TurnLatencyView(long? ToPlanPreviewMs, long? TotalMs);
@@ -90,6 +110,7 @@ public sealed record TurnView(
     string? Summary,
     string? Error,
     DateTime? AcceptedAt,
+    TurnBudget? Budget,
     TurnLinks Links);
 
 public sealed record ApprovalAcceptedView(string SessionId, int Turn, string ApprovalId, string Decision, TurnLinks Links);

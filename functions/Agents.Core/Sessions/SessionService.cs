@@ -1,6 +1,9 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Agents.Core.Budgets;
 using Agents.Core.Contracts;
+using Agents.Core.Load;
+using Agents.Core.Models;
 using Agents.Core.Orchestrations;
 using Agents.Core.Storage;
 using Agents.Core.Tools;
@@ -19,8 +22,14 @@ public sealed partial class SessionService(
     IPayloadStore payloads,
     IEventLog events,
     ITurnInbox inbox,
+    IOrgBudget orgBudget,
+    ITurnsInFlight inFlight,
+    ILoadState load,
     RepositoryWorkspace workspace,
     IOptions<AgentOptions> options,
+    IOptions<BudgetOptions> budgets,
+    IOptions<LoadOptions> loadOptions,
+    IOptions<ModelOptions> models,
     TimeProvider clock)
 {
     public const string Base = "/api/sessions";
@@ -72,6 +81,18 @@ public sealed partial class SessionService(
             errors["maxRevisions"] = ["between 0 and 10"];
         }
 
+        DataSensitivity sensitivity = DataSensitivity.Internal;
+        if (body.DataSensitivity is not null && (!Enum.TryParse(body.DataSensitivity, ignoreCase: true, out sensitivity) || int.TryParse(body.DataSensitivity, out _)))
+        {
+            errors["dataSensitivity"] = ["must be one of public, internal, confidential, restricted"];
+        }
+
+        BudgetLimits limits = budgets.Value.Resolve(body.Org ?? string.Empty, risk);
+        if (body.Budget is { } asked)
+        {
+            limits = Tighten(limits, asked, body.Org ?? string.Empty, errors);
+        }
+
         if (errors.Count > 0)
         {
             return ApiError.Invalid(errors);
@@ -79,10 +100,10 @@ public sealed partial class SessionService(
 
         string sessionId = Ids.NewSessionId();
         DateTime now = clock.GetUtcNow().UtcDateTime;
-        var metadata = new SessionMetadata(sessionId, body.User!, body.Org!, risk, repository, body.Title, now);
+        var metadata = new SessionMetadata(sessionId, body.User!, body.Org!, risk, sensitivity, repository, body.Title, limits, now);
         var state = new SessionState(
             metadata,
-            new BudgetLedger(this.Settings.SessionTokenLimit, 0, 0, 0m),
+            new BudgetLedger(limits.SessionTokens, 0, 0, 0m),
             TurnCount: 0,
             TimeSpan.FromSeconds(ttl),
             LastActivityAt: now,
@@ -104,7 +125,9 @@ public sealed partial class SessionService(
                 {
                     ["org"] = metadata.Org,
                     ["riskTier"] = risk.Snake(),
+                    ["dataSensitivity"] = sensitivity.Snake(),
                     ["repository"] = repository,
+                    ["caps"] = $"turn {limits.TurnInputTokens} in + {limits.TurnOutputTokens} out, session {limits.SessionTokens}, org {limits.OrgDailyTokens}/day",
                     ["idleTtlSeconds"] = ttl.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 },
             },
@@ -125,12 +148,27 @@ public sealed partial class SessionService(
         }
 
         int bytes = Encoding.UTF8.GetByteCount(body.Input);
-        if (bytes > this.Settings.MaxTurnInputBytes)
+        bool longContext = bytes > this.Settings.MaxTurnInputBytes;
+        if (longContext && (body.ConsentToLongContextModel != true || bytes > this.Settings.MaxLongContextInputBytes
+            || models.Value.CandidatesFor(ModelTier.LongContext).Count == 0))
         {
+            string alternative = bytes <= this.Settings.MaxLongContextInputBytes && models.Value.CandidatesFor(ModelTier.LongContext).Count > 0
+                ? " Or set \"consentToLongContextModel\": true to run it on a cheaper model with a larger context (the consent is recorded)."
+                : string.Empty;
             return new ApiError(
                 ApiErrorKind.TooLarge,
                 "The turn's input is too large",
-                $"The input is {bytes} bytes; the limit is {this.Settings.MaxTurnInputBytes} (Agent:MaxTurnInputBytes). Split it into smaller turns, or reference files in the repository instead of pasting them.");
+                $"The input is {bytes} bytes; the limit is {this.Settings.MaxTurnInputBytes} (Agent:MaxTurnInputBytes). Split it into smaller turns, or reference files in the repository instead of pasting them.{alternative}");
+        }
+
+        LoadSnapshot loadNow = load.Current;
+        if (loadNow.Level >= 3)
+        {
+            return new ApiError(ApiErrorKind.TooManyRequests, "The platform is shedding load",
+                $"New turns are refused while the platform is at degrade level 3 ({loadNow.TurnsInFlight} turns in flight, utilisation {loadNow.Utilization:P0}); accepted turns are finishing. Try again after the Retry-After delay.")
+            {
+                RetryAfterSeconds = loadOptions.Value.RetryAfterSeconds,
+            };
         }
 
         if (idempotencyKey is not null && !IdempotencyKey().IsMatch(idempotencyKey))
@@ -170,14 +208,35 @@ public sealed partial class SessionService(
                 $"Turn {active} of session {sessionId} has not finished; wait for it (GET {TurnHref(sessionId, active)}) or decide its pending approval, then send the next turn.");
         }
 
+        SessionMetadata metadata = status!.Metadata;
+        if (status.Budget.RemainingTokens < Turn.MinimumAllotment.Total)
+        {
+            return new ApiError(ApiErrorKind.Conflict, "The session's token budget is spent",
+                $"Session {sessionId} has used {status.Budget.UsedTokens} of its {status.Budget.SessionTokenLimit} tokens; start a new session with POST {Base}.");
+        }
+
         int turn = turnCount + 1;
+        string turnId = Ids.TurnInstanceId(sessionId, turn);
+        DateTime now = clock.GetUtcNow().UtcDateTime;
+        OrgBudgetRefusal? refusal = await orgBudget.TryReserveAsync(
+            metadata.Org, turnId, now, metadata.Limits.TurnInputTokens + metadata.Limits.TurnOutputTokens, metadata.Limits.OrgDailyTokens, cancellationToken).ConfigureAwait(false);
+        if (refusal is not null)
+        {
+            return new ApiError(ApiErrorKind.TooManyRequests, "The org's daily token budget is spent",
+                $"Org {metadata.Org} has used {refusal.Used} and reserved {refusal.Reserved} of its {refusal.Limit} tokens today; a turn reserves its caps ({metadata.Limits.TurnInputTokens + metadata.Limits.TurnOutputTokens}) until it ends. The budget resets at {refusal.ResetsAt:u}.")
+            {
+                RetryAfterSeconds = (int)Math.Ceiling(Math.Max(1, (refusal.ResetsAt - now).TotalSeconds)),
+            };
+        }
+
         string requestId = idempotencyKey ?? Guid.NewGuid().ToString("N");
-        string requestedBy = body.RequestedBy ?? status?.Metadata.User ?? "unknown";
+        string requestedBy = body.RequestedBy ?? metadata.User;
         PayloadRef input = await payloads.PutTextAsync(sessionId, body.Input, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var ticket = new TurnTicket(sessionId, turn, requestId, input, requestedBy, clock.GetUtcNow().UtcDateTime);
+        var ticket = new TurnTicket(sessionId, turn, requestId, input, requestedBy, now) { LongContext = longContext };
 
         if (!await inbox.TryReserveAsync(ticket, cancellationToken).ConfigureAwait(false))
         {
+            await orgBudget.ReleaseAsync(metadata.Org, turnId, now, cancellationToken).ConfigureAwait(false);
             TurnTicket? taken = await inbox.GetAsync(sessionId, turn, cancellationToken).ConfigureAwait(false);
             if (taken is not null)
             {
@@ -194,14 +253,25 @@ public sealed partial class SessionService(
                 $"Turn {turn} of session {sessionId} was just accepted from another request; wait for it (GET {TurnHref(sessionId, turn)}) and send the next turn after it.");
         }
 
+        await inFlight.MarkAsync(sessionId, turn, cancellationToken).ConfigureAwait(false);
         await this.DeliverAsync(ticket, cancellationToken).ConfigureAwait(false);
         await events.AppendAsync(sessionId, [
-            new EventDraft($"{Ids.TurnInstanceId(sessionId, turn)}/{EventTypes.TurnAccepted}", EventTypes.TurnAccepted, sessionId, $"turn {turn} accepted ({bytes} bytes)")
+            new EventDraft($"{turnId}/{EventTypes.TurnAccepted}", EventTypes.TurnAccepted, sessionId,
+                $"turn {turn} accepted ({bytes} bytes){(longContext ? " on the larger-context tier, with the requester's consent" : string.Empty)}")
             {
                 Turn = turn,
                 Time = ticket.AcceptedAt,
                 Actor = requestedBy,
-                Inputs = new Dictionary<string, string> { ["requestId"] = requestId, ["input"] = input.ToString() },
+                Decision = longContext ? "admitted_with_consent" : "admitted",
+                Inputs = new Dictionary<string, string>
+                {
+                    ["requestId"] = requestId,
+                    ["input"] = input.ToString(),
+                    ["bytes"] = bytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["consentToLongContextModel"] = (body.ConsentToLongContextModel == true).ToString(),
+                    ["degradeLevel"] = loadNow.Level.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["orgReservedTokens"] = (metadata.Limits.TurnInputTokens + metadata.Limits.TurnOutputTokens).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                },
                 Refs = [input],
             },
         ], cancellationToken).ConfigureAwait(false);
@@ -238,6 +308,7 @@ public sealed partial class SessionService(
         }
 
         BudgetLedger b = status.Budget;
+        LoadSnapshot loadNow = load.Current;
         return new SessionView(
             sessionId,
             session.InstanceId,
@@ -245,11 +316,12 @@ public sealed partial class SessionService(
             status.Metadata,
             status.TurnCount,
             status.ActiveTurn,
-            new BudgetView(b.SessionTokenLimit, b.InputTokens, b.OutputTokens, b.UsedTokens, b.RemainingTokens, b.CostUsd),
+            new BudgetView(b.SessionTokenLimit, b.InputTokens, b.OutputTokens, b.UsedTokens, b.RemainingTokens, b.CostUsd, status.Metadata.Limits),
             status.ExpiresAt,
             turns,
             pending,
             events.LocationOf(sessionId).ToString(),
+            new LoadView(loadNow.Level, loadNow.TurnsInFlight, loadNow.QueueDepth, loadNow.Utilization),
             SessionLinksOf(sessionId));
     }
 
@@ -275,7 +347,7 @@ public sealed partial class SessionService(
             }
 
             return new TurnView(sessionId, turn, Ids.TurnInstanceId(sessionId, turn), "Pending", "queued", null, 0, null, [], null, [], TokenUsage.Zero, 0m,
-                new TurnLatencyView(null, null), null, null, ticket.AcceptedAt, TurnLinksOf(sessionId, turn));
+                new TurnLatencyView(null, null), null, null, ticket.AcceptedAt, null, TurnLinksOf(sessionId, turn));
         }
 
         TurnStatus? status = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed
@@ -303,6 +375,7 @@ public sealed partial class SessionService(
             status?.Summary,
             status?.Error ?? error,
             accepted,
+            status?.Budget,
             TurnLinksOf(sessionId, turn));
     }
 
@@ -389,7 +462,7 @@ public sealed partial class SessionService(
         await durable.RaiseEventAsync(
             Ids.SessionInstanceId(ticket.SessionId),
             TurnRequested.EventName,
-            new TurnRequested(ticket.Turn, ticket.RequestId, ticket.Input, ticket.RequestedBy, ticket.AcceptedAt),
+            new TurnRequested(ticket.Turn, ticket.RequestId, ticket.Input, ticket.RequestedBy, ticket.AcceptedAt) { LongContext = ticket.LongContext },
             cancellationToken).ConfigureAwait(false);
 
     async Task<bool> SessionExistsAsync(string sessionId, CancellationToken cancellationToken) =>
@@ -414,6 +487,33 @@ public sealed partial class SessionService(
             : session.RuntimeStatus is OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending
                 ? (status?.Phase ?? SessionPhase.Idle).Snake()
                 : session.RuntimeStatus.Snake();
+
+    /// <summary>A session may ask for tighter caps than its org and risk tier allow, never looser.</summary>
+    static BudgetLimits Tighten(BudgetLimits allowed, SessionBudgetBody asked, string org, Dictionary<string, string[]> errors)
+    {
+        int Pick(string field, int? value, int max)
+        {
+            if (value is null)
+            {
+                return max;
+            }
+
+            if (value < 1 || value > max)
+            {
+                errors[$"budget.{field}"] = [$"between 1 and {max} (the cap for org '{org}' and this risk tier)"];
+                return max;
+            }
+
+            return value.Value;
+        }
+
+        return allowed with
+        {
+            TurnInputTokens = Pick("turnInputTokens", asked.TurnInputTokens, allowed.TurnInputTokens),
+            TurnOutputTokens = Pick("turnOutputTokens", asked.TurnOutputTokens, allowed.TurnOutputTokens),
+            SessionTokens = Pick("sessionTokens", asked.SessionTokens, allowed.SessionTokens),
+        };
+    }
 
     static void Require(Dictionary<string, string[]> errors, string field, string? value, Func<string, bool> valid, string rule)
     {

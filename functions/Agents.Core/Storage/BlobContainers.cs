@@ -14,7 +14,7 @@ public sealed class BlobContainers
     {
         StorageOptions settings = options.Value;
         this.service = new Lazy<BlobServiceClient>(() => CreateService(settings));
-        this.containers = new[] { settings.EventsContainer, settings.PayloadsContainer, settings.TurnsContainer }
+        this.containers = new[] { settings.EventsContainer, settings.PayloadsContainer, settings.TurnsContainer, settings.BudgetsContainer }
             .Distinct()
             .ToDictionary(name => name, name => new Lazy<Task<BlobContainerClient>>(() => this.CreateAsync(name)));
         this.Names = settings;
@@ -29,6 +29,8 @@ public sealed class BlobContainers
     public Task<BlobContainerClient> PayloadsAsync() => this.containers[this.Names.PayloadsContainer].Value;
 
     public Task<BlobContainerClient> TurnsAsync() => this.containers[this.Names.TurnsContainer].Value;
+
+    public Task<BlobContainerClient> BudgetsAsync() => this.containers[this.Names.BudgetsContainer].Value;
 
     static BlobServiceClient CreateService(StorageOptions settings)
     {

@@ -25,5 +25,8 @@ public sealed class StorageOptions
     [Required]
     public string TurnsContainer { get; set; } = "agent-turns";
 
+    [Required]
+    public string BudgetsContainer { get; set; } = "agent-budgets";
+
     public bool IsConfigured => !string.IsNullOrWhiteSpace(this.ConnectionString) || this.BlobServiceUri is not null;
 }

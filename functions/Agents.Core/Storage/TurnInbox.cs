@@ -7,7 +7,10 @@ using Azure.Storage.Blobs.Models;
 namespace Agents.Core.Storage;
 
 /// <summary>A turn the edge accepted: its number is reserved atomically, so two requests can never both get turn n.</summary>
-public sealed record TurnTicket(string SessionId, int Turn, string RequestId, PayloadRef Input, string RequestedBy, DateTime AcceptedAt);
+public sealed record TurnTicket(string SessionId, int Turn, string RequestId, PayloadRef Input, string RequestedBy, DateTime AcceptedAt)
+{
+    public bool LongContext { get; init; }
+}
 
 public interface ITurnInbox
 {

@@ -24,7 +24,14 @@ public sealed record ToolDefinition(
     string ArgumentsSchema,
     RiskTier Risk,
     bool RequiresApproval,
-    ToolRuntime Runtime);
+    ToolRuntime Runtime)
+{
+    /// <summary>The highest degrade level at which the planner still sees this tool (level 2 offers fewer tools).</summary>
+    public int MaxDegradeLevel { get; init; } = 2;
+
+    /// <summary>Output tokens a model-backed tool asks for (its share of the turn's output cap).</summary>
+    public int OutputTokens { get; init; }
+}
 
 /// <summary>Everything a tool may use for one step. Upstream outputs are loaded on demand.</summary>
 public sealed record ToolInvocation(
@@ -35,7 +42,11 @@ public sealed record ToolInvocation(
     string TurnInput,
     IReadOnlyList<StepInput> Inputs,
     Func<StepInput, CancellationToken, Task<string>> LoadInput,
-    string? ApprovalId);
+    string? ApprovalId)
+{
+    /// <summary>For model-backed tools: who calls and what they may spend.</summary>
+    public Models.ModelCallContext? ModelContext { get; init; }
+}
 
 public sealed record ToolOutput(bool Succeeded, string Content, string ContentType, string Preview, string? Error = null, ModelCallInfo? Model = null)
 {

@@ -15,19 +15,34 @@ public sealed class DraftPatchTool(IModelGateway models, RepositoryWorkspace wor
         """{"type":"object","properties":{"instructions":{"type":"string"}},"required":["instructions"],"additionalProperties":false}""",
         RiskTier.Low,
         RequiresApproval: false,
-        ToolRuntime.Model);
+        ToolRuntime.Model)
+    {
+        OutputTokens = 2000,
+    };
+
+    /// <summary>Under budget backoff each upstream output is cut to this many characters (a shorter context).</summary>
+    public const int BackoffContextChars = 4000;
 
     public async Task<ToolOutput> RunAsync(ToolInvocation invocation, CancellationToken cancellationToken)
     {
         string instructions = invocation.Arguments.RequiredString("instructions");
+        ModelCallContext model = invocation.ModelContext
+            ?? throw new InvalidOperationException("draft_patch calls a model and the step carries no token allotment");
         var context = new List<string>();
         foreach (StepInput input in invocation.Inputs)
         {
-            context.Add($"[{input.StepId} · {input.Tool}]\n{await invocation.LoadInput(input, cancellationToken).ConfigureAwait(false)}");
+            string content = await invocation.LoadInput(input, cancellationToken).ConfigureAwait(false);
+            if (model.Allotment.Backoff && content.Length > BackoffContextChars)
+            {
+                content = content[..BackoffContextChars] + "\n[cut: the session is near its token cap]";
+            }
+
+            context.Add($"[{input.StepId} · {input.Tool}]\n{content}");
         }
 
+        // Escalation is explicit: code synthesis asks for the frontier tier (the router may still step down under backoff or load).
         ModelResponse response = await models.CompleteAsync(
-            new ModelRequest(Prompts.PatchPurpose, ModelTier.Frontier, Prompts.Patch(invocation.Session, invocation.TurnInput, instructions, context), 2000, JsonOutput: false),
+            new ModelRequest(Prompts.PatchPurpose, ModelTier.Frontier, Prompts.Patch(invocation.Session, invocation.TurnInput, instructions, context), this.Definition.OutputTokens, model),
             cancellationToken).ConfigureAwait(false);
 
         string diff = StripFences(response.Text);

@@ -11,7 +11,10 @@ public sealed class ListFilesTool(RepositoryWorkspace workspace) : IAgentTool
         """{"type":"object","properties":{"path":{"type":"string","description":"folder relative to the repository root"}},"additionalProperties":false}""",
         RiskTier.Low,
         RequiresApproval: false,
-        ToolRuntime.BuiltIn);
+        ToolRuntime.BuiltIn)
+    {
+        MaxDegradeLevel = 1,
+    };
 
     public Task<ToolOutput> RunAsync(ToolInvocation invocation, CancellationToken cancellationToken)
     {
@@ -29,7 +32,7 @@ public sealed class ReadFileTool(RepositoryWorkspace workspace) : IAgentTool
     public ToolDefinition Definition { get; } = new(
         "read_file",
         "Read one text file of the repository.",
-        """{"type":"object","properties":{"path":{"type":"string"}},"required":["path"],"additionalProperties":false}""",
+        """{"type":"object","properties":{"path":{"type":"string","minLength":1}},"required":["path"],"additionalProperties":false}""",
         RiskTier.Low,
         RequiresApproval: false,
         ToolRuntime.BuiltIn);
@@ -63,10 +66,13 @@ public sealed class SearchCodeTool(RepositoryWorkspace workspace) : IAgentTool
     public ToolDefinition Definition { get; } = new(
         "search_code",
         "Find lines containing a literal text (case-insensitive) in the repository's files; returns path:line: text.",
-        """{"type":"object","properties":{"query":{"type":"string"},"path":{"type":"string"}},"required":["query"],"additionalProperties":false}""",
+        """{"type":"object","properties":{"query":{"type":"string","minLength":1},"path":{"type":"string"}},"required":["query"],"additionalProperties":false}""",
         RiskTier.Low,
         RequiresApproval: false,
-        ToolRuntime.BuiltIn);
+        ToolRuntime.BuiltIn)
+    {
+        MaxDegradeLevel = 1,
+    };
 
     public async Task<ToolOutput> RunAsync(ToolInvocation invocation, CancellationToken cancellationToken)
     {

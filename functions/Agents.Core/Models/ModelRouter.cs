@@ -1,0 +1,318 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using Agents.Core.Contracts;
+using Agents.Core.Load;
+using Agents.Core.Storage;
+using Agents.Core.Telemetry;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+
+namespace Agents.Core.Models;
+
+/// <summary>Who is calling and what they may spend: the router's inputs besides the prompt.</summary>
+/// <param name="Scope">Prefix of the call's event ids (deterministic, so a retried activity logs nothing twice).</param>
+public sealed record ModelCallContext(SessionMetadata Session, int Turn, int Revision, string Scope, TokenAllotment Allotment)
+{
+    public string? Step { get; init; }
+}
+
+/// <summary>A model call as the pipeline asks for it: what for, which tier, the messages, the output cap and contract.</summary>
+public sealed record ModelRequest(string Purpose, ModelTier Tier, IReadOnlyList<ChatMessage> Messages, int MaxOutputTokens, ModelCallContext Context)
+{
+    /// <summary>When set, the answer must be JSON satisfying it; it is repaired by re-prompting, or the call fails.</summary>
+    public OutputContract? Output { get; init; }
+
+    /// <summary>Raises the session's data sensitivity for this call (for example after reading PII-tagged data).</summary>
+    public DataSensitivity? Sensitivity { get; init; }
+}
+
+public sealed record ModelResponse(string Text, ModelCallInfo Info)
+{
+    /// <summary>The validated answer when the request had an output contract.</summary>
+    public JsonElement? Json { get; init; }
+}
+
+/// <summary>Every model call goes through here.</summary>
+public interface IModelGateway
+{
+    Task<ModelResponse> CompleteAsync(ModelRequest request, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// The model router. For each call: pick the tier (explicit escalation; down a tier under budget backoff or load),
+/// keep the candidates cleared for the data's sensitivity, count the prompt and reserve it plus the output cap against
+/// the caller's allotment (refused before sending when it does not fit), try candidates in order (retries with jitter
+/// honouring Retry-After, a circuit breaker per candidate, a time limit per attempt and per call), validate structured
+/// answers and re-prompt with the error and a smaller output budget, then settle on the provider's reported usage.
+/// Every routing decision, failover, rejection and call is an event in the session's log.
+/// </summary>
+public sealed class ModelRouter(
+    IProviderClients clients,
+    TokenCounter tokens,
+    IEventLog events,
+    ILoadState load,
+    IOptions<ModelOptions> options,
+    TimeProvider clock) : IModelGateway
+{
+    /// <summary>Below this many output tokens a call is not worth making.</summary>
+    public const int MinimumOutputTokens = 32;
+
+    readonly ConcurrentDictionary<string, ResiliencePipeline> pipelines = new(StringComparer.Ordinal);
+
+    ModelOptions Settings => options.Value;
+
+    public async Task<ModelResponse> CompleteAsync(ModelRequest request, CancellationToken cancellationToken = default)
+    {
+        ModelCallContext context = request.Context;
+        var log = new List<EventDraft>();
+        try
+        {
+            return await this.RouteAsync(request, context, log, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (log.Count > 0)
+            {
+                await events.AppendAsync(context.Session.SessionId, log, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    async Task<ModelResponse> RouteAsync(ModelRequest request, ModelCallContext context, List<EventDraft> log, CancellationToken cancellationToken)
+    {
+        ModelTier tier = request.Tier;
+        int degradeLevel = load.Current.Level;
+        if (tier == ModelTier.Frontier && (context.Allotment.Backoff || degradeLevel >= 1))
+        {
+            tier = ModelTier.Small;
+            string why = context.Allotment.Backoff
+                ? $"session has used {BudgetLimits.BackoffShare:P0} or more of its token cap"
+                : $"degrade level {degradeLevel}";
+            log.Add(this.Event(context, request.Purpose, "routed", "model.routed", $"frontier → small: {why}") with
+            {
+                Decision = "downgrade",
+                Inputs = new Dictionary<string, string> { ["asked"] = request.Tier.Snake(), ["degradeLevel"] = degradeLevel.ToString() },
+                Outputs = new Dictionary<string, string> { ["tier"] = tier.Snake() },
+            });
+        }
+
+        DataSensitivity sensitivity = (DataSensitivity)Math.Max((int)context.Session.Sensitivity, (int)(request.Sensitivity ?? context.Session.Sensitivity));
+        var messages = request.Messages.ToList();
+        int promptTokens = tokens.Count(Text(messages));
+        var candidates = this.Settings.CandidatesFor(tier)
+            .Where(c => c.MaxSensitivity >= sensitivity && c.ContextTokens >= promptTokens + MinimumOutputTokens)
+            .ToList();
+        if (candidates.Count == 0)
+        {
+            string reason = $"no {tier.Snake()} model is cleared for {sensitivity.Snake()} data with a {promptTokens}-token prompt " +
+                $"(candidates: {string.Join(", ", this.Settings.CandidatesFor(tier).Select(c => $"{c} up to {c.MaxSensitivity.Snake()}, {c.ContextTokens} tokens"))})";
+            log.Add(this.Event(context, request.Purpose, "refused", "model.refused", reason) with { Decision = "refused" });
+            throw new ModelCallRefusedException(RefusalKind.NoEligibleProvider, reason);
+        }
+
+        int maxOutput = request.MaxOutputTokens;
+        var spent = TokenUsage.Zero;
+        int counted = 0, calls = 0;
+        decimal cost = 0;
+        long latency = 0;
+        string model = string.Empty, provider = string.Empty;
+        ModelCallInfo? Spent() => calls == 0 ? null
+            : new ModelCallInfo(provider, model, spent, latency, cost) { CountedInputTokens = counted, Calls = calls, Tier = tier.Snake() };
+        for (int attempt = 0; ; attempt++)
+        {
+            promptTokens = tokens.Count(Text(messages));
+            int outputCap = Math.Min(maxOutput, context.Allotment.OutputTokens - spent.OutputTokens);
+            int inputLeft = context.Allotment.InputTokens - spent.InputTokens;
+            if (promptTokens > inputLeft || outputCap < MinimumOutputTokens)
+            {
+                string reason = $"the {request.Purpose} call needs {promptTokens} input and at least {MinimumOutputTokens} output tokens; " +
+                    $"this step's allotment has {inputLeft} input and {context.Allotment.OutputTokens - spent.OutputTokens} output tokens left " +
+                    $"(turn caps {context.Session.Limits.TurnInputTokens} in + {context.Session.Limits.TurnOutputTokens} out, session cap {context.Session.Limits.SessionTokens})";
+                log.Add(this.Event(context, request.Purpose, $"a{attempt}/refused", "budget.refused", reason) with { Decision = "refused" });
+                throw new ModelCallRefusedException(RefusalKind.BudgetExceeded, reason) { Spent = Spent() };
+            }
+
+            ChatResponse response;
+            CandidateOptions used;
+            long ms;
+            try
+            {
+                (response, used, ms) = await this.CallAsync(candidates, messages, outputCap, request, context, attempt, log, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ModelUnavailableException unavailable) when (spent.Total > 0)
+            {
+                throw new ModelUnavailableException(unavailable.Message, unavailable.InnerException) { Spent = Spent() };
+            }
+
+            int input = (int?)response.Usage?.InputTokenCount ?? promptTokens;
+            int output = (int?)response.Usage?.OutputTokenCount ?? tokens.Count(response.Text);
+            var usage = new TokenUsage(input, output);
+            decimal callCost = Price(used, usage);
+            spent += usage;
+            counted += promptTokens;
+            calls++;
+            cost += callCost;
+            latency += ms;
+            model = response.ModelId ?? used.Model;
+            provider = used.Provider;
+            AgentTelemetry.Tokens.Add(input, new("gen_ai.request.model", used.Model), new("direction", "input"));
+            AgentTelemetry.Tokens.Add(output, new("gen_ai.request.model", used.Model), new("direction", "output"));
+            AgentTelemetry.Cost.Add((double)callCost, new KeyValuePair<string, object?>("gen_ai.request.model", used.Model));
+            AgentTelemetry.ModelLatency.Record(ms, new KeyValuePair<string, object?>("gen_ai.request.model", used.Model));
+            log.Add(this.Event(context, request.Purpose, $"a{attempt}/called", EventTypes.ModelCalled, $"{request.Purpose} by {model} ({used.Provider})") with
+            {
+                Model = model,
+                Tokens = usage,
+                CostUsd = callCost,
+                LatencyMs = ms,
+                Inputs = new Dictionary<string, string>
+                {
+                    ["purpose"] = request.Purpose,
+                    ["tier"] = tier.Snake(),
+                    ["provider"] = used.Provider,
+                    ["sensitivity"] = sensitivity.Snake(),
+                    ["countedInputTokens"] = promptTokens.ToString(),
+                    ["maxOutputTokens"] = outputCap.ToString(),
+                },
+            });
+
+            ModelCallInfo info = Spent()!;
+            if (request.Output is null)
+            {
+                return new ModelResponse(response.Text, info);
+            }
+
+            string? invalid = request.Output.Validate(response.Text, out JsonElement json);
+            if (invalid is null)
+            {
+                return new ModelResponse(response.Text, info) { Json = json };
+            }
+
+            log.Add(this.Event(context, request.Purpose, $"a{attempt}/rejected", "model.output_rejected", invalid) with { Decision = "rejected", Model = model });
+            if (attempt >= this.Settings.MaxRepairs)
+            {
+                throw new ModelOutputInvalidException(
+                    $"the model's {request.Output.Name} was still invalid after {attempt + 1} attempt(s): {invalid}") { Spent = info };
+            }
+
+            // Repair: show the model its answer and what is wrong with it, and give it less room this time.
+            messages.Add(new ChatMessage(ChatRole.Assistant, response.Text));
+            messages.Add(new ChatMessage(ChatRole.User,
+                $"That answer is invalid: {invalid}. Reply again with only one JSON object that satisfies the {request.Output.Name} schema."));
+            maxOutput = Math.Max(MinimumOutputTokens, (int)(outputCap * this.Settings.RepairOutputFactor));
+        }
+    }
+
+    async Task<(ChatResponse Response, CandidateOptions Candidate, long LatencyMs)> CallAsync(
+        IReadOnlyList<CandidateOptions> candidates,
+        List<ChatMessage> messages,
+        int outputCap,
+        ModelRequest request,
+        ModelCallContext context,
+        int attempt,
+        List<EventDraft> log,
+        CancellationToken cancellationToken)
+    {
+        using var callLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        callLimit.CancelAfter(TimeSpan.FromSeconds(this.Settings.Resilience.CallTimeoutSeconds));
+        Exception? last = null;
+        for (int i = 0; i < candidates.Count; i++)
+        {
+            CandidateOptions candidate = candidates[i];
+            var chatOptions = new ChatOptions
+            {
+                ModelId = candidate.DeploymentName,
+                MaxOutputTokens = outputCap,
+                Temperature = 0,
+                ResponseFormat = request.Output is null ? ChatResponseFormat.Text
+                    : candidate.StructuredOutputs ? ChatResponseFormat.ForJsonSchema(request.Output.SchemaElement, request.Output.Name)
+                    : ChatResponseFormat.Json,
+            };
+            long started = Stopwatch.GetTimestamp();
+            try
+            {
+                IChatClient client = clients.For(candidate);
+                ChatResponse response = await this.PipelineFor(candidate).ExecuteAsync(
+                    async token => await client.GetResponseAsync(messages, chatOptions, token).ConfigureAwait(false),
+                    callLimit.Token).ConfigureAwait(false);
+                return (response, candidate, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+            catch (Exception e) when (!ModelFailures.IsFailover(e) && e is not OperationCanceledException)
+            {
+                // Not a transient fault: the request itself is unacceptable to this provider (a 4xx, no recording...).
+                log.Add(this.Event(context, request.Purpose, $"a{attempt}/failed/{i}", "model.failed", $"{candidate} refused the request: {e.Message}") with
+                {
+                    Decision = "failed",
+                });
+                throw new ModelUnavailableException($"{candidate} refused the {request.Purpose} call: {e.Message}", e);
+            }
+            catch (Exception e) when (ModelFailures.IsFailover(e) && !cancellationToken.IsCancellationRequested)
+            {
+                last = e;
+                string next = i + 1 < candidates.Count ? candidates[i + 1].ToString() : "none left";
+                log.Add(this.Event(context, request.Purpose, $"a{attempt}/failover/{i}", "model.failover", $"{candidate} failed ({ModelFailures.Describe(e)}); next: {next}") with
+                {
+                    Decision = "failover",
+                    Inputs = new Dictionary<string, string> { ["from"] = candidate.ToString(), ["reason"] = ModelFailures.Classify(e).Snake() },
+                    Outputs = new Dictionary<string, string> { ["to"] = next },
+                });
+                if (callLimit.IsCancellationRequested)
+                {
+                    break;
+                }
+            }
+        }
+
+        throw new ModelUnavailableException(
+            $"no {request.Tier.Snake()} model answered the {request.Purpose} call: {(last is null ? "no candidate" : ModelFailures.Describe(last))}" +
+            (callLimit.IsCancellationRequested && !cancellationToken.IsCancellationRequested ? $" (call time limit {this.Settings.Resilience.CallTimeoutSeconds} s)" : string.Empty),
+            last);
+    }
+
+    /// <summary>Per candidate: retries with jitter (waiting out a short Retry-After, failing over on a long one), a circuit breaker, a per-attempt timeout.</summary>
+    ResiliencePipeline PipelineFor(CandidateOptions candidate) => this.pipelines.GetOrAdd(candidate.ToString(), _ =>
+    {
+        ResilienceSettings r = this.Settings.Resilience;
+        TimeSpan maxRetryAfter = TimeSpan.FromSeconds(r.MaxRetryAfterSeconds);
+        return new ResiliencePipelineBuilder { TimeProvider = clock }
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = Math.Max(1, r.MaxRetries),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromSeconds(r.BaseDelaySeconds),
+                ShouldHandle = args => ValueTask.FromResult(
+                    r.MaxRetries > 0 && args.Outcome.Exception is { } e && ModelFailures.IsRetryable(e)
+                    && (ModelFailures.RetryAfter(e) ?? TimeSpan.Zero) <= maxRetryAfter),
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is { } e ? ModelFailures.RetryAfter(e) : null),
+            })
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                FailureRatio = r.BreakerFailureRatio,
+                MinimumThroughput = Math.Max(2, r.BreakerMinimumThroughput),
+                SamplingDuration = TimeSpan.FromSeconds(Math.Max(0.5, r.BreakerSamplingSeconds)),
+                BreakDuration = TimeSpan.FromSeconds(Math.Max(0.5, r.BreakDurationSeconds)),
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && ModelFailures.IsRetryable(e)),
+            })
+            .AddTimeout(TimeSpan.FromSeconds(r.AttemptTimeoutSeconds))
+            .Build();
+    });
+
+    EventDraft Event(ModelCallContext context, string purpose, string suffix, string type, string summary) =>
+        new($"{context.Scope}/model/{purpose}/{suffix}", type, context.Session.SessionId, summary)
+        {
+            Turn = context.Turn,
+            Revision = context.Revision,
+            Step = context.Step,
+            Time = clock.GetUtcNow().UtcDateTime,
+        };
+
+    static decimal Price(CandidateOptions candidate, TokenUsage usage) =>
+        ((usage.InputTokens * candidate.InputPricePerMillion) + (usage.OutputTokens * candidate.OutputPricePerMillion)) / 1_000_000m;
+
+    static string Text(IEnumerable<ChatMessage> messages) => string.Join("\n", messages.Select(m => m.Text));
+}
