@@ -7,13 +7,20 @@ namespace Agents.Edge;
 /// <summary>JSON and problem+json results with the platform's serializer settings.</summary>
 public static class EdgeResults
 {
-    public static IResult Json<T>(T value, int status = StatusCodes.Status200OK, string? location = null) =>
-        new WithLocation(Results.Json(value, JsonDefaults.Web, statusCode: status), location);
+    public static IResult Json<T>(T value, int status = StatusCodes.Status200OK, string? location = null)
+    {
+        IResult json = Results.Json(value, JsonDefaults.Web, statusCode: status);
+        return location is null ? json : new WithHeader(json, "Location", location);
+    }
 
     public static IResult From<T>(ApiResult<T> result, Func<T, IResult> success) =>
         result.Error is { } error ? Problem(error) : success(result.Value!);
 
-    public static IResult Problem(ApiError error) => Problem(StatusOf(error.Kind), error.Title, error.Detail, error.Errors);
+    public static IResult Problem(ApiError error)
+    {
+        IResult problem = Problem(StatusOf(error.Kind), error.Title, error.Detail, error.Errors);
+        return error.RetryAfterSeconds is int seconds ? new WithHeader(problem, "Retry-After", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)) : problem;
+    }
 
     public static IResult Problem(int status, string title, string detail, IReadOnlyDictionary<string, string[]>? errors = null)
     {
@@ -32,18 +39,15 @@ public static class EdgeResults
         ApiErrorKind.NotFound => StatusCodes.Status404NotFound,
         ApiErrorKind.Conflict => StatusCodes.Status409Conflict,
         ApiErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        ApiErrorKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
         _ => StatusCodes.Status500InternalServerError,
     };
 
-    sealed class WithLocation(IResult inner, string? location) : IResult
+    sealed class WithHeader(IResult inner, string name, string value) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
-            if (location is not null)
-            {
-                httpContext.Response.Headers.Location = location;
-            }
-
+            httpContext.Response.Headers[name] = value;
             return inner.ExecuteAsync(httpContext);
         }
     }

@@ -261,6 +261,9 @@ public sealed class TurnPipelineTests(PlatformFixture platform)
         Assert.Equal(turn.Tokens.Total, view.Budget.Used);
         Assert.True(view.Budget.Used > 1000, $"real token counts expected, got {view.Budget.Used}");
         Assert.Equal(40_000 - view.Budget.Used, view.Budget.Remaining);
+        int logged = (await platform.Events.ReadAsync(sessionId)).Where(e => e.Type == EventTypes.ModelCalled).Sum(e => e.Tokens!.Total);
+        Assert.Equal(logged, view.Budget.Used); // the ledger counts each call once, as the log does
+        Assert.Equal(logged, turn.Tokens.Total);
         Assert.Equal(TurnOutcome.Completed.Snake(), Assert.Single(view.Turns).Outcome);
         Assert.Empty(view.PendingApprovals);
     }

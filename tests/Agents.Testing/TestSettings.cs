@@ -16,6 +16,7 @@ public static class TestSettings
             ["Models:Providers:offline:Recordings:0"] = "samples/recordings",
             ["Models:Providers:offline:Recordings:1"] = RecordingsOfTests,
             ["Backpressure:SampleSeconds"] = "0.2",
+            ["Budgets:Orgs:tinyorg:OrgDailyTokens"] = "15000",
             ["Workspace:RepositoriesRoot"] = "samples/repos",
             ["Workspace:RemotesRoot"] = remotesRoot,
             ["Logging:LogLevel:Default"] = "Warning",

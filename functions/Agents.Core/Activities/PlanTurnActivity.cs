@@ -69,11 +69,13 @@ public sealed class PlanTurnActivity(
             logger.LogWarning("Planning failed for {Session} turn {Turn}: {Reason}", sessionId, input.Turn, e.Message);
             bool exhausted = e is ModelCallRefusedException { Kind: RefusalKind.BudgetExceeded };
             string error = exhausted ? $"token budget exhausted: {e.Message}" : $"the plan was rejected: {e.Message}";
+            log.AddRange(e.Events);
             log.Add(Rejected(prefix, input, error, [promptRef], e.Spent));
             await events.AppendAsync(sessionId, log, cancellationToken).ConfigureAwait(false);
             return new PlanTurnResult(null, null, error, e.Spent) { BudgetExhausted = exhausted };
         }
 
+        log.AddRange(response.Events);
         Plan plan = PlanParser.Build(response.Json!.Value, available);
         PayloadRef planRef = await payloads.PutTextAsync(sessionId, JsonSerializer.Serialize(plan, JsonDefaults.Web), "application/json", cancellationToken).ConfigureAwait(false);
         log.Add(new EventDraft($"{prefix}/{EventTypes.PlanPreviewed}", EventTypes.PlanPreviewed, sessionId, $"{plan.Goal} ({plan.Steps.Count} steps)")

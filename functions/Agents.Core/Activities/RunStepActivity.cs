@@ -59,7 +59,7 @@ public sealed class RunStepActivity(ToolCatalog catalog, IPayloadStore payloads,
             catch (ModelCallException e)
             {
                 budgetExhausted = e is ModelCallRefusedException { Kind: RefusalKind.BudgetExceeded };
-                output = ToolOutput.Failure(budgetExhausted ? $"token budget exhausted: {e.Message}" : $"{input.Step.Tool}: {e.Message}") with { Model = e.Spent };
+                output = ToolOutput.Failure(budgetExhausted ? $"token budget exhausted: {e.Message}" : $"{input.Step.Tool}: {e.Message}") with { Model = e.Spent, Events = e.Events };
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -76,6 +76,7 @@ public sealed class RunStepActivity(ToolCatalog catalog, IPayloadStore payloads,
 
         string type = output.Succeeded ? EventTypes.StepCompleted : EventTypes.StepFailed;
         await events.AppendAsync(sessionId, [
+            .. output.Events,
             new EventDraft($"{Ids.TurnInstanceId(sessionId, input.Turn)}/r{input.Revision}/{type}/{input.Step.Id}", type, sessionId, preview)
             {
                 Turn = input.Turn,

@@ -36,6 +36,7 @@ public sealed class SummarizeTurnActivity(
         ModelCallInfo? model = null;
         string? modelNote = null;
         PayloadRef? summaryRef = null;
+        IReadOnlyList<EventDraft> routerEvents = [];
 
         if (input.Plan is not null && input.Allotment is null)
         {
@@ -54,12 +55,14 @@ public sealed class SummarizeTurnActivity(
                     },
                     cancellationToken).ConfigureAwait(false);
                 model = response.Info;
+                routerEvents = response.Events;
                 summary = response.Json!.Value.GetProperty("summary").GetString()!.Trim();
             }
             catch (ModelCallException e)
             {
                 logger.LogWarning("Summary model call failed for {Session} turn {Turn}: {Reason}", sessionId, input.Turn, e.Message);
                 model = e.Spent;
+                routerEvents = e.Events;
                 modelNote = $"the summary model call failed ({e.Message}); a factual summary was used";
             }
 
@@ -87,7 +90,7 @@ public sealed class SummarizeTurnActivity(
             }.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!),
             Refs = summaryRef is null ? null : [summaryRef],
         };
-        await events.AppendAsync(sessionId, [.. input.Events, completed], cancellationToken).ConfigureAwait(false);
+        await events.AppendAsync(sessionId, [.. input.Events, .. routerEvents, completed], cancellationToken).ConfigureAwait(false);
 
         // The turn is over: it no longer counts as load, and the org keeps only what it really spent of its reservation.
         await orgBudget.SettleAsync(input.Session.Org, Ids.TurnInstanceId(sessionId, input.Turn), input.AcceptedAt, tokens.Total, cancellationToken).ConfigureAwait(false);

@@ -12,6 +12,9 @@ public sealed class BudgetCaps
     public int? SessionTokens { get; set; }
 
     public int? OrgDailyTokens { get; set; }
+
+    /// <summary>Input cap of a turn admitted with consent to the larger-context tier.</summary>
+    public int? LongContextTurnInputTokens { get; set; }
 }
 
 /// <summary>
@@ -22,7 +25,14 @@ public sealed class BudgetOptions
 {
     public const string Section = "Budgets";
 
-    public BudgetCaps Defaults { get; set; } = new() { TurnInputTokens = 8_000, TurnOutputTokens = 2_000, SessionTokens = 40_000, OrgDailyTokens = 1_000_000 };
+    public BudgetCaps Defaults { get; set; } = new()
+    {
+        TurnInputTokens = 8_000,
+        TurnOutputTokens = 2_000,
+        SessionTokens = 40_000,
+        OrgDailyTokens = 1_000_000,
+        LongContextTurnInputTokens = 150_000,
+    };
 
     public Dictionary<string, BudgetCaps> RiskTiers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -37,6 +47,9 @@ public sealed class BudgetOptions
             Pick(c => c.TurnInputTokens, 8_000),
             Pick(c => c.TurnOutputTokens, 2_000),
             Pick(c => c.SessionTokens, 40_000),
-            Pick(c => c.OrgDailyTokens, 1_000_000));
+            Pick(c => c.OrgDailyTokens, 1_000_000))
+        {
+            LongContextTurnInputTokens = Pick(c => c.LongContextTurnInputTokens, 150_000),
+        };
     }
 }

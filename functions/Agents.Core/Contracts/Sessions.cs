@@ -42,6 +42,9 @@ public sealed record SessionMetadata(
 /// <summary>Hard token caps of a session, fixed when it is created (defaults, then risk tier, org and session overrides).</summary>
 public sealed record BudgetLimits(int TurnInputTokens, int TurnOutputTokens, int SessionTokens, int OrgDailyTokens)
 {
+    /// <summary>Input cap of a turn whose requester consented to the larger-context tier for an oversized input.</summary>
+    public int LongContextTurnInputTokens { get; init; } = 150_000;
+
     /// <summary>Share of the session cap at which the backoff strategy applies (cheaper tier, shorter context).</summary>
     public const double BackoffShare = 0.8;
 }

@@ -19,6 +19,9 @@ public abstract class ModelCallException(string message, Exception? inner = null
 {
     /// <summary>What earlier attempts of the same call spent before it failed (null when nothing was spent).</summary>
     public Contracts.ModelCallInfo? Spent { get; init; }
+
+    /// <summary>The router's events up to the failure, for the caller to log.</summary>
+    public IReadOnlyList<Contracts.EventDraft> Events { get; set; } = [];
 }
 
 /// <summary>Refused before anything was sent: no money spent, no data left the process.</summary>

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Agents.Core.Contracts;
 using Agents.Core.Load;
-using Agents.Core.Storage;
 using Agents.Core.Telemetry;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -34,6 +33,9 @@ public sealed record ModelResponse(string Text, ModelCallInfo Info)
 {
     /// <summary>The validated answer when the request had an output contract.</summary>
     public JsonElement? Json { get; init; }
+
+    /// <summary>The router's events for this call (decisions, failovers, rejections, calls), for the caller to log.</summary>
+    public IReadOnlyList<EventDraft> Events { get; init; } = [];
 }
 
 /// <summary>Every model call goes through here.</summary>
@@ -48,12 +50,12 @@ public interface IModelGateway
 /// the caller's allotment (refused before sending when it does not fit), try candidates in order (retries with jitter
 /// honouring Retry-After, a circuit breaker per candidate, a time limit per attempt and per call), validate structured
 /// answers and re-prompt with the error and a smaller output budget, then settle on the provider's reported usage.
-/// Every routing decision, failover, rejection and call is an event in the session's log.
+/// Every routing decision, failover, rejection and call is an event, returned to the caller (on the response or the
+/// exception) to append with its own: the router does no I/O but the model calls.
 /// </summary>
 public sealed class ModelRouter(
     IProviderClients clients,
     TokenCounter tokens,
-    IEventLog events,
     ILoadState load,
     IOptions<ModelOptions> options,
     TimeProvider clock) : IModelGateway
@@ -67,18 +69,15 @@ public sealed class ModelRouter(
 
     public async Task<ModelResponse> CompleteAsync(ModelRequest request, CancellationToken cancellationToken = default)
     {
-        ModelCallContext context = request.Context;
         var log = new List<EventDraft>();
         try
         {
-            return await this.RouteAsync(request, context, log, cancellationToken).ConfigureAwait(false);
+            return await this.RouteAsync(request, request.Context, log, cancellationToken).ConfigureAwait(false) with { Events = log };
         }
-        finally
+        catch (ModelCallException e)
         {
-            if (log.Count > 0)
-            {
-                await events.AppendAsync(context.Session.SessionId, log, CancellationToken.None).ConfigureAwait(false);
-            }
+            e.Events = log;
+            throw;
         }
     }
 
@@ -124,7 +123,11 @@ public sealed class ModelRouter(
             : new ModelCallInfo(provider, model, spent, latency, cost) { CountedInputTokens = counted, Calls = calls, Tier = tier.Snake() };
         for (int attempt = 0; ; attempt++)
         {
-            promptTokens = tokens.Count(Text(messages));
+            if (attempt > 0)
+            {
+                promptTokens = tokens.Count(Text(messages)); // the repair added the bad answer and the error
+            }
+
             int outputCap = Math.Min(maxOutput, context.Allotment.OutputTokens - spent.OutputTokens);
             int inputLeft = context.Allotment.InputTokens - spent.InputTokens;
             if (promptTokens > inputLeft || outputCap < MinimumOutputTokens)

@@ -91,14 +91,24 @@ public sealed class OfflineChatClient(IReadOnlyList<Recording> recordings, Token
                 "Use a bundled ticket, add a recording under samples/recordings, or configure a live provider under Models:Providers and Models:Tiers.");
         }
 
-        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, match.Response))
+        // Like a live model, stop at the output cap: a recording longer than MaxOutputTokens comes back cut, with finish reason "length".
+        string text = match.Response;
+        int outputTokens = tokens.Count(text);
+        bool cut = options?.MaxOutputTokens is int cap && outputTokens > cap;
+        if (cut)
+        {
+            text = tokens.Truncate(text, options!.MaxOutputTokens!.Value);
+            outputTokens = options.MaxOutputTokens.Value;
+        }
+
+        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, text))
         {
             ModelId = match.Model,
-            FinishReason = ChatFinishReason.Stop,
+            FinishReason = cut ? ChatFinishReason.Length : ChatFinishReason.Stop,
             Usage = new UsageDetails
             {
                 InputTokenCount = tokens.Count(prompt),
-                OutputTokenCount = tokens.Count(match.Response),
+                OutputTokenCount = outputTokens,
             },
             AdditionalProperties = new AdditionalPropertiesDictionary { ["offline.recording"] = match.Name },
         };

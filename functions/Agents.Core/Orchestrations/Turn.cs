@@ -283,8 +283,10 @@ public static class Turn
             BudgetLimits limits = input.Session.Limits;
             int sessionLeft = this.SessionLeft() - this.reserved.Total;
             int outputLeft = limits.TurnOutputTokens - this.tokens.OutputTokens - this.reserved.OutputTokens;
-            int inputLeft = limits.TurnInputTokens - this.tokens.InputTokens - this.reserved.InputTokens;
-            int output = Math.Min(wantOutput, Math.Min(outputLeft, sessionLeft));
+            int inputCap = input.LongContext ? limits.LongContextTurnInputTokens : limits.TurnInputTokens;
+            int inputLeft = inputCap - this.tokens.InputTokens - this.reserved.InputTokens;
+            // When the session is nearly spent, output may take at most a third of what is left, so the prompt still fits.
+            int output = Math.Min(wantOutput, Math.Min(outputLeft, Math.Max(MinimumAllotment.OutputTokens, sessionLeft / 3)));
             int inputTokens = Math.Min(inputLeft, sessionLeft - output);
             if (output < MinimumAllotment.OutputTokens || inputTokens < MinimumAllotment.InputTokens)
             {
@@ -334,8 +336,7 @@ public static class Turn
                 return;
             }
 
-            StepResult result = task.Result;
-            this.Account(result.Model);
+            StepResult result = task.Result; // its tokens were counted when its allotment was settled
             graph.Update(stepId, n => n with
             {
                 Status = result.Succeeded ? StepStatus.Succeeded : StepStatus.Failed,
@@ -520,7 +521,7 @@ public static class Turn
             Budget = new TurnBudget(
                 this.tokens.InputTokens,
                 this.tokens.OutputTokens,
-                input.Session.Limits.TurnInputTokens,
+                input.LongContext ? input.Session.Limits.LongContextTurnInputTokens : input.Session.Limits.TurnInputTokens,
                 input.Session.Limits.TurnOutputTokens,
                 Math.Max(0, this.SessionLeft()),
                 input.Budget.UsedTokens + this.tokens.Total >= BudgetLimits.BackoffShare * input.Session.Limits.SessionTokens),

@@ -218,12 +218,13 @@ public sealed partial class SessionService(
         int turn = turnCount + 1;
         string turnId = Ids.TurnInstanceId(sessionId, turn);
         DateTime now = clock.GetUtcNow().UtcDateTime;
+        int worstCase = (longContext ? metadata.Limits.LongContextTurnInputTokens : metadata.Limits.TurnInputTokens) + metadata.Limits.TurnOutputTokens;
         OrgBudgetRefusal? refusal = await orgBudget.TryReserveAsync(
-            metadata.Org, turnId, now, metadata.Limits.TurnInputTokens + metadata.Limits.TurnOutputTokens, metadata.Limits.OrgDailyTokens, cancellationToken).ConfigureAwait(false);
+            metadata.Org, turnId, now, worstCase, metadata.Limits.OrgDailyTokens, cancellationToken).ConfigureAwait(false);
         if (refusal is not null)
         {
             return new ApiError(ApiErrorKind.TooManyRequests, "The org's daily token budget is spent",
-                $"Org {metadata.Org} has used {refusal.Used} and reserved {refusal.Reserved} of its {refusal.Limit} tokens today; a turn reserves its caps ({metadata.Limits.TurnInputTokens + metadata.Limits.TurnOutputTokens}) until it ends. The budget resets at {refusal.ResetsAt:u}.")
+                $"Org {metadata.Org} has used {refusal.Used} and reserved {refusal.Reserved} of its {refusal.Limit} tokens today; a turn reserves its caps ({worstCase}) until it ends. The budget resets at {refusal.ResetsAt:u}.")
             {
                 RetryAfterSeconds = (int)Math.Ceiling(Math.Max(1, (refusal.ResetsAt - now).TotalSeconds)),
             };
@@ -270,7 +271,7 @@ public sealed partial class SessionService(
                     ["bytes"] = bytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     ["consentToLongContextModel"] = (body.ConsentToLongContextModel == true).ToString(),
                     ["degradeLevel"] = loadNow.Level.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ["orgReservedTokens"] = (metadata.Limits.TurnInputTokens + metadata.Limits.TurnOutputTokens).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["orgReservedTokens"] = worstCase.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 },
                 Refs = [input],
             },

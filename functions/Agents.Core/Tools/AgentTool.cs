@@ -50,6 +50,9 @@ public sealed record ToolInvocation(
 
 public sealed record ToolOutput(bool Succeeded, string Content, string ContentType, string Preview, string? Error = null, ModelCallInfo? Model = null)
 {
+    /// <summary>Events the tool's model calls produced, logged with the step.</summary>
+    public IReadOnlyList<EventDraft> Events { get; init; } = [];
+
     public static ToolOutput Success(string content, string preview, string contentType = "text/plain; charset=utf-8", ModelCallInfo? model = null) =>
         new(true, content, contentType, preview, null, model);
 

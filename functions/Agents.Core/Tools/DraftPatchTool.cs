@@ -50,12 +50,12 @@ public sealed class DraftPatchTool(IModelGateway models, RepositoryWorkspace wor
         (IReadOnlyList<string> files, string? error) = UnifiedDiff.Validate(diff, path => File.Exists(Path.Combine(root, path)));
         if (error is not null)
         {
-            return ToolOutput.Failure($"the model's patch was rejected: {error}", diff) with { Model = response.Info };
+            return ToolOutput.Failure($"the model's patch was rejected: {error}", diff) with { Model = response.Info, Events = response.Events };
         }
 
         int added = diff.Split('\n').Count(l => l.StartsWith('+') && !l.StartsWith("+++", StringComparison.Ordinal));
         int removed = diff.Split('\n').Count(l => l.StartsWith('-') && !l.StartsWith("---", StringComparison.Ordinal));
-        return ToolOutput.Success(diff, $"patch: {string.Join(", ", files)} (+{added} -{removed})", "text/x-diff; charset=utf-8", response.Info);
+        return ToolOutput.Success(diff, $"patch: {string.Join(", ", files)} (+{added} -{removed})", "text/x-diff; charset=utf-8", response.Info) with { Events = response.Events };
     }
 
     static string StripFences(string text)

@@ -1,0 +1,27 @@
+using AgentBench;
+
+string what = args.FirstOrDefault() ?? "all";
+var report = new Dictionary<string, object>();
+if (what is "router" or "all")
+{
+    report["router"] = await RouterBench.RunAsync(calls: 20_000);
+}
+
+if (what is "tokens" or "all")
+{
+    report["tokens"] = TokenBench.Run(TimeSpan.FromSeconds(3));
+}
+
+if (what is "cost" or "all")
+{
+    report["cost"] = await CostBench.RunAsync();
+}
+
+if (report.Count == 0)
+{
+    Console.Error.WriteLine("usage: agent-bench [router|tokens|cost|all]");
+    return 2;
+}
+
+Results.Write("router-bench.json", report);
+return 0;

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Agents.Core.Contracts;
+using Agents.Core.Hosting;
+using Agents.Core.Load;
+using Agents.Core.Models;
+using Agents.Core.Storage;
+using Microsoft.Extensions.AI;
+
+namespace AgentBench;
+
+/// <summary>A model that answers at once with a fixed text and usage: what is left of a call's time is the router's.</summary>
+sealed class ZeroLatencyModel(string answer) : IChatClient
+{
+    readonly ChatResponse response = new(new ChatMessage(ChatRole.Assistant, answer))
+    {
+        ModelId = "zero-latency",
+        FinishReason = ChatFinishReason.Stop,
+        Usage = new UsageDetails { InputTokenCount = 600, OutputTokenCount = 40, TotalTokenCount = 640 },
+    };
+
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        Task.FromResult(this.response);
+
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+    public void Dispose()
+    {
+    }
+}
+
+sealed class FixedClients(IChatClient client) : IProviderClients
+{
+    public IChatClient For(CandidateOptions candidate) => client;
+}
+
+sealed class IdleLoad : ILoadState
+{
+    public LoadSnapshot Current => LoadSnapshot.Idle;
+}
+
+static class Sample
+{
+    public static readonly SessionMetadata Session = new(
+        "bench", "bench", "bench", RiskTier.Medium, DataSensitivity.Internal, "inventory-service", null,
+        new BudgetLimits(1_000_000, 1_000_000, 10_000_000, 100_000_000), DateTime.UtcNow);
+
+    public static ModelCallContext Context(string scope) =>
+        new(Session, 1, 0, scope, new TokenAllotment(1_000_000, 1_000_000, Backoff: false));
+
+    public static string Ticket => File.ReadAllText(Path.Combine(RepositoryPaths.Root, "samples", "tickets", "TICKET-101.md"));
+
+    public static double Percentile(List<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+}
+
+static class Results
+{
+    public static void Write(string name, object report)
+    {
+        string folder = Path.Combine(RepositoryPaths.Root, "results");
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, name);
+        File.WriteAllText(path, JsonSerializer.Serialize(report, JsonDefaults.Indented));
+        Console.WriteLine($"\nwritten to {Path.GetRelativePath(RepositoryPaths.Root, path)}");
+    }
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# In-process benchmarks of the model router (overhead per call with a zero-latency model), token counting
+# throughput, and cost per turn of the sample PR-prep session by tier. Writes results/router-bench.json.
+#   scripts/bench-router.sh [router|tokens|cost|all]
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+need dotnet "install the .NET 10 SDK (https://dot.net)"
+dotnet build "$ROOT/functions/AgentBench/AgentBench.csproj" -c Release --nologo -v quiet >"$LOCAL/build.log" 2>&1 || { cat "$LOCAL/build.log" >&2; fail "build failed"; }
+cd "$ROOT"
+exec dotnet "$ROOT/functions/AgentBench/bin/Release/net10.0/agent-bench.dll" "${1:-all}"

@@ -1,0 +1,71 @@
+using System.Net;
+using System.Text.Json;
+using Agents.Testing;
+
+namespace AgentHost.Tests;
+
+/// <summary>Backpressure at the edge: at degrade level 3 new turns get 429 with Retry-After; accepted turns finish; the level releases.</summary>
+public sealed class LoadSheddingTests : IAsyncLifetime
+{
+    TestEnvironment? environment;
+    HostProcess? host;
+
+    public async Task InitializeAsync()
+    {
+        this.environment = await TestEnvironment.StartAsync();
+        this.host = await HostProcess.StartAsync(this.environment.Settings(new Dictionary<string, string?>
+        {
+            ["Durable:Backend"] = "InMemory",
+            ["Backpressure:TurnCapacity"] = "2",
+            ["Backpressure:RetryAfterSeconds"] = "7",
+        }));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await this.host!.DisposeAsync();
+        await this.environment!.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task SubmitTurn_AtFullCapacity_Returns429WithRetryAfterAndRecoversWhenTurnsFinish()
+    {
+        HttpClient http = this.host!.Http;
+        string first = await http.CreateSessionAsync(), second = await http.CreateSessionAsync(), third = await http.CreateSessionAsync();
+        Assert.Equal(HttpStatusCode.Accepted, (await http.SubmitTurnAsync(first, Api.Ticket101)).StatusCode);
+        await http.WaitForTurnAsync(first, 1, Api.IsAwaitingApproval);
+        int levelWithOne = await LevelAsync(http, third, level => level == 0);
+        Assert.Equal(HttpStatusCode.Accepted, (await http.SubmitTurnAsync(second, Api.Ticket101)).StatusCode);
+        await http.WaitForTurnAsync(second, 1, Api.IsAwaitingApproval);
+        int levelWithTwo = await LevelAsync(http, third, level => level == 3);
+
+        HttpResponseMessage shed = await http.SubmitTurnAsync(third, Api.Ticket101);
+
+        Assert.Equal(0, levelWithOne);
+        Assert.Equal(3, levelWithTwo);
+        Assert.Equal(HttpStatusCode.TooManyRequests, shed.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(7), shed.Headers.RetryAfter?.Delta);
+        Assert.Equal("application/problem+json", shed.Content.Headers.ContentType?.MediaType);
+
+        // The accepted turns still finish; then the level releases and new turns are accepted again.
+        foreach (string session in new[] { first, second })
+        {
+            await http.PostJsonAsync($"api/sessions/{session}/turns/1/approvals", """{"decision":"deny","approver":"lee","rationale":"load test"}""");
+            JsonElement done = await http.WaitForTurnAsync(session, 1, Api.IsCompleted);
+            Assert.Equal("stopped", done.GetProperty("outcome").GetString());
+        }
+
+        Assert.Equal(0, await LevelAsync(http, third, level => level == 0));
+        Assert.Equal(HttpStatusCode.Accepted, (await http.SubmitTurnAsync(third, Api.Ticket101)).StatusCode);
+    }
+
+    static async Task<int> LevelAsync(HttpClient http, string sessionId, Func<int, bool> until)
+    {
+        JsonElement session = await Eventually.MatchAsync(
+            async () => await (await http.GetAsync($"api/sessions/{sessionId}")).JsonAsync(),
+            s => until(s.GetProperty("load").GetProperty("degradeLevel").GetInt32()),
+            TimeSpan.FromSeconds(15),
+            "degrade level");
+        return session.GetProperty("load").GetProperty("degradeLevel").GetInt32();
+    }
+}
