@@ -11,6 +11,7 @@ namespace AgentFunctions;
 /// </summary>
 public sealed class ActivityTriggers(
     PlanTurnActivity planTurn,
+    EvaluatePolicyActivity evaluatePolicy,
     RunStepActivity runStep,
     RequestApprovalActivity requestApproval,
     AppendEventsActivity appendEvents,
@@ -19,11 +20,14 @@ public sealed class ActivityTriggers(
     [Function(ActivityNames.PlanTurn)]
     public Task<PlanTurnResult> PlanTurnAsync([ActivityTrigger] PlanTurnRequest input, CancellationToken ct) => planTurn.ExecuteAsync(input, ct);
 
+    [Function(ActivityNames.EvaluatePolicy)]
+    public Task<IReadOnlyList<StepDecision>> EvaluatePolicyAsync([ActivityTrigger] EvaluatePolicyRequest input, CancellationToken ct) => evaluatePolicy.ExecuteAsync(input, ct);
+
     [Function(ActivityNames.RunStep)]
     public Task<StepResult> RunStepAsync([ActivityTrigger] RunStepRequest input, CancellationToken ct) => runStep.ExecuteAsync(input, ct);
 
     [Function(ActivityNames.RequestApproval)]
-    public Task<bool> RequestApprovalAsync([ActivityTrigger] RequestApprovalRequest input, CancellationToken ct) => requestApproval.ExecuteAsync(input, ct);
+    public Task<ApprovalNotice?> RequestApprovalAsync([ActivityTrigger] RequestApprovalRequest input, CancellationToken ct) => requestApproval.ExecuteAsync(input, ct);
 
     [Function(ActivityNames.AppendEvents)]
     public Task<int> AppendEventsAsync([ActivityTrigger] AppendEventsRequest input, CancellationToken ct) => appendEvents.ExecuteAsync(input, ct);

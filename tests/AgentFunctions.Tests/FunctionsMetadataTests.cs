@@ -27,6 +27,7 @@ public partial class FunctionsMetadataTests
     static readonly string[] ActivityNameList =
     [
         ActivityNames.PlanTurn,
+        ActivityNames.EvaluatePolicy,
         ActivityNames.RunStep,
         ActivityNames.RequestApproval,
         ActivityNames.AppendEvents,

@@ -1,5 +1,6 @@
 using Agents.Core.Contracts;
 using Agents.Core.Orchestrations;
+using Agents.Core.Policy;
 
 namespace Agents.Core.Tests;
 
@@ -14,19 +15,36 @@ public sealed class ActionGraphTests
         new PlanStep("e", "open_pull_request", "{}", ["d"], null, true),
     ]);
 
+    static PolicyDecision Decided(PolicyEffect effect) => new(effect, effect, "test-1", [], "test");
+
+    [Fact]
+    public void ReadyToRun_NothingRunsBeforeThePolicyDecides()
+    {
+        var graph = ActionGraph.FromPlan(Diamond());
+
+        Assert.Equal(["a"], graph.NeedsEvaluation().Select(n => n.Id));
+        Assert.Empty(graph.ReadyToRun());
+        graph.Update("a", n => n with { Policy = Decided(PolicyEffect.Permit) });
+        Assert.Equal(["a"], graph.ReadyToRun().Select(n => n.Id));
+    }
+
     [Fact]
     public void ReadyToRun_AfterTheRootSucceeds_OffersBothBranchesTogether()
     {
         var graph = ActionGraph.FromPlan(Diamond());
-        Assert.Equal(["a"], graph.ReadyToRun().Select(n => n.Id));
-
         graph.Update("a", n => n with { Status = StepStatus.Succeeded });
+
+        Assert.Equal(["b", "c"], graph.NeedsEvaluation().Select(n => n.Id));
+        foreach (string id in new[] { "b", "c" })
+        {
+            graph.Update(id, n => n with { Policy = Decided(PolicyEffect.Permit) });
+        }
 
         Assert.Equal(["b", "c"], graph.ReadyToRun().Select(n => n.Id));
     }
 
     [Fact]
-    public void ReadyForApproval_OnlyWhenDependenciesSucceeded()
+    public void ReadyForApproval_OnlyWhenThePolicyAsksAndDependenciesSucceeded()
     {
         var graph = ActionGraph.FromPlan(Diamond());
         foreach (string id in new[] { "a", "b", "c" })
@@ -34,6 +52,7 @@ public sealed class ActionGraphTests
             graph.Update(id, n => n with { Status = StepStatus.Succeeded });
         }
 
+        graph.Update("e", n => n with { Policy = Decided(PolicyEffect.RequireApproval) });
         Assert.Empty(graph.ReadyForApproval());
         graph.Update("d", n => n with { Status = StepStatus.Succeeded });
 
@@ -41,6 +60,16 @@ public sealed class ActionGraphTests
         Assert.DoesNotContain(graph.ReadyToRun(), n => n.Id == "e");
         graph.Update("e", n => n with { Status = StepStatus.Approved });
         Assert.Equal(["e"], graph.ReadyToRun().Select(n => n.Id));
+    }
+
+    [Fact]
+    public void SkipBlocked_AForbiddenStep_SkipsWhatDependsOnIt()
+    {
+        var graph = ActionGraph.FromPlan(Diamond());
+        graph.Update("a", n => n with { Status = StepStatus.Forbidden });
+
+        Assert.Equal(["b", "c", "d", "e"], graph.SkipBlocked().Select(n => n.Id));
+        Assert.Equal(TurnOutcome.Stopped, graph.Outcome());
     }
 
     [Fact]

@@ -51,7 +51,7 @@ public sealed class TurnPipelineTests(PlatformFixture platform)
         Assert.Single(types, EventTypes.TurnCompleted);
         Assert.True(Array.IndexOf(types, EventTypes.PlanPreviewed) < events.ToList().FindIndex(e => e.Type == EventTypes.StepCompleted));
         int approved = events.ToList().FindIndex(e => e.Type == EventTypes.ApprovalResolved);
-        int prRan = events.ToList().FindIndex(e => e.Step == "pr");
+        int prRan = events.ToList().FindIndex(e => e.Step == "pr" && e.Type == EventTypes.StepCompleted);
         Assert.True(approved >= 0 && approved < prRan, "the push must come after the approval in the log");
     }
 

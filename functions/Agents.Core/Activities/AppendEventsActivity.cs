@@ -4,11 +4,19 @@ using Microsoft.DurableTask;
 
 namespace Agents.Core.Activities;
 
-/// <summary>Appends orchestrator-level events (decisions, expiry): orchestrators never write the log themselves.</summary>
-public sealed class AppendEventsActivity(IEventLog events) : TaskActivity<AppendEventsRequest, int>
+/// <summary>Appends orchestrator-level events (decisions, expiry) and updates a closed approval's notice: orchestrators never do I/O themselves.</summary>
+public sealed class AppendEventsActivity(IEventLog events, IApprovalNotifier notifier) : TaskActivity<AppendEventsRequest, int>
 {
     public override Task<int> RunAsync(TaskActivityContext context, AppendEventsRequest input) => this.ExecuteAsync(input);
 
-    public async Task<int> ExecuteAsync(AppendEventsRequest input, CancellationToken cancellationToken = default) =>
-        (await events.AppendAsync(input.SessionId, input.Events, cancellationToken).ConfigureAwait(false)).Count;
+    public async Task<int> ExecuteAsync(AppendEventsRequest input, CancellationToken cancellationToken = default)
+    {
+        int appended = (await events.AppendAsync(input.SessionId, input.Events, cancellationToken).ConfigureAwait(false)).Count;
+        if (input.Close is { } close)
+        {
+            await notifier.CloseAsync(close, cancellationToken).ConfigureAwait(false);
+        }
+
+        return appended;
+    }
 }

@@ -6,11 +6,11 @@ using Microsoft.DurableTask;
 namespace Agents.Core.Activities;
 
 /// <summary>Records that a decision is needed and notifies whoever decides.</summary>
-public sealed class RequestApprovalActivity(IEventLog events, IApprovalNotifier notifier) : TaskActivity<RequestApprovalRequest, bool>
+public sealed class RequestApprovalActivity(IEventLog events, IApprovalNotifier notifier) : TaskActivity<RequestApprovalRequest, ApprovalNotice?>
 {
-    public override Task<bool> RunAsync(TaskActivityContext context, RequestApprovalRequest input) => this.ExecuteAsync(input);
+    public override Task<ApprovalNotice?> RunAsync(TaskActivityContext context, RequestApprovalRequest input) => this.ExecuteAsync(input);
 
-    public async Task<bool> ExecuteAsync(RequestApprovalRequest input, CancellationToken cancellationToken = default)
+    public async Task<ApprovalNotice?> ExecuteAsync(RequestApprovalRequest input, CancellationToken cancellationToken = default)
     {
         string sessionId = input.Session.SessionId;
         var requested = new EventDraft(
@@ -25,15 +25,18 @@ public sealed class RequestApprovalActivity(IEventLog events, IApprovalNotifier 
             Decision = "require_approval",
             Tokens = input.TokensSoFar,
             CostUsd = input.CostSoFar,
-            Inputs = input.Steps.ToDictionary(s => s.Id, s => $"{s.Tool} {s.Arguments}"),
+            Inputs = input.Steps.ToDictionary(s => s.Id, s => $"{s.Tool} {s.Arguments} — {input.Reasons.GetValueOrDefault(s.Id)}"),
             Outputs = new Dictionary<string, string>
             {
                 ["approvalId"] = input.Approval.ApprovalId,
                 ["expiresAt"] = input.Approval.ExpiresAt.ToString("O"),
+                ["policyVersion"] = input.Approval.PolicyVersion ?? string.Empty,
+                ["bindings"] = string.Join(",", input.Approval.Bindings.Select(b => $"{b.Key}:{b.Value}")),
             },
         };
+
+        // Logged before anyone is told, so a decision can never arrive for a request the log does not know.
         await events.AppendAsync(sessionId, [.. input.Events, requested], cancellationToken).ConfigureAwait(false);
-        await notifier.NotifyAsync(input, cancellationToken).ConfigureAwait(false);
-        return true;
+        return await notifier.NotifyAsync(input, cancellationToken).ConfigureAwait(false);
     }
 }

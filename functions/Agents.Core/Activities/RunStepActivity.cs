@@ -3,6 +3,7 @@ using System.Text.Json;
 using Agents.Core.Contracts;
 using Agents.Core.Models;
 using Agents.Core.Orchestrations;
+using Agents.Core.Policy;
 using Agents.Core.Storage;
 using Agents.Core.Tools;
 using Microsoft.DurableTask;
@@ -11,7 +12,7 @@ using Microsoft.Extensions.Logging;
 namespace Agents.Core.Activities;
 
 /// <summary>Runs one node of the Action Graph through its tool; the output is stored by reference and logged.</summary>
-public sealed class RunStepActivity(ToolCatalog catalog, IPayloadStore payloads, IEventLog events, ILogger<RunStepActivity> logger)
+public sealed class RunStepActivity(ToolCatalog catalog, PolicyEvaluator policy, IPayloadStore payloads, IEventLog events, ILogger<RunStepActivity> logger)
     : TaskActivity<RunStepRequest, StepResult>
 {
     const int PreviewChars = 240;
@@ -24,13 +25,33 @@ public sealed class RunStepActivity(ToolCatalog catalog, IPayloadStore payloads,
         long started = Stopwatch.GetTimestamp();
         ToolOutput output;
         bool budgetExhausted = false;
+        // The policy again, right before the tool runs: the decision may have changed since the plan was evaluated
+        // (a new policy version, a different budget), and an approval only covers exactly what was approved.
+        IReadOnlyList<string> patchFiles = await EvaluatePolicyActivity.PatchFilesAsync(payloads, sessionId, input.Inputs, cancellationToken).ConfigureAwait(false);
+        PolicyDecision decision = policy.Evaluate(input.Session, input.Revision, input.Step, patchFiles, input.Budget);
+        string? refusal = decision.Effective switch
+        {
+            PolicyEffect.Forbid => $"forbidden by policy {decision.PolicyVersion}: {decision.Reason}",
+            PolicyEffect.RequireApproval when input.Approval is null => $"needs approval under policy {decision.PolicyVersion}: {decision.Reason}",
+            PolicyEffect.RequireApproval when input.Approval.Binding != decision.Binding =>
+                $"the approval ({input.Approval.ApprovalId} by {input.Approval.Approver}) no longer matches what would run " +
+                $"(policy {input.Approval.PolicyVersion} → {decision.PolicyVersion}, budget snapshot {input.Approval.BudgetSnapshot} → {input.Budget.Snapshot}, or the arguments changed); approval is needed again",
+            _ => null,
+        };
+        if (refusal is not null)
+        {
+            await events.AppendAsync(sessionId, [PolicyEvents.Evaluated(sessionId, input.Turn, input.Revision, input.Step, decision, "run")], cancellationToken).ConfigureAwait(false);
+            return new StepResult(input.Step.Id, false, null, refusal, refusal, null, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds)
+            {
+                Policy = decision,
+                Forbidden = decision.Effective == PolicyEffect.Forbid,
+                NeedsApproval = decision.Effective == PolicyEffect.RequireApproval,
+            };
+        }
+
         if (!catalog.TryGet(input.Step.Tool, out IAgentTool? tool))
         {
             output = ToolOutput.Failure($"unknown tool '{input.Step.Tool}'");
-        }
-        else if (tool.Definition.RequiresApproval && input.ApprovalId is null)
-        {
-            output = ToolOutput.Failure($"'{input.Step.Tool}' needs an approval and the step carries none; refused");
         }
         else
         {
@@ -44,7 +65,7 @@ public sealed class RunStepActivity(ToolCatalog catalog, IPayloadStore payloads,
                 turnInput,
                 input.Inputs,
                 (i, ct) => payloads.GetTextAsync(sessionId, i.Output, ct),
-                input.ApprovalId)
+                input.Approval?.ApprovalId)
             {
                 ModelContext = input.Allotment is null ? null : new ModelCallContext(
                     input.Session, input.Turn, input.Revision, $"{Ids.TurnInstanceId(sessionId, input.Turn)}/r{input.Revision}/step/{input.Step.Id}", input.Allotment)
@@ -87,7 +108,7 @@ public sealed class RunStepActivity(ToolCatalog catalog, IPayloadStore payloads,
                 Tokens = output.Model?.Tokens,
                 CostUsd = output.Model?.CostUsd,
                 Decision = output.Succeeded ? "succeeded" : "failed",
-                Actor = input.ApprovalId,
+                Actor = input.Approval?.Approver,
                 Inputs = new Dictionary<string, string> { ["tool"] = input.Step.Tool, ["args"] = Truncate(input.Step.Arguments) },
                 Outputs = outputRef is null ? null : new Dictionary<string, string> { ["output"] = outputRef.ToString() },
                 Refs = outputRef is null ? null : [outputRef],
@@ -97,6 +118,7 @@ public sealed class RunStepActivity(ToolCatalog catalog, IPayloadStore payloads,
         return new StepResult(input.Step.Id, output.Succeeded, outputRef, preview, output.Succeeded ? null : output.Error, output.Model, durationMs)
         {
             BudgetExhausted = budgetExhausted,
+            Policy = decision,
         };
     }
 

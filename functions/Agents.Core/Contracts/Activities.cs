@@ -39,12 +39,33 @@ public sealed record RunStepRequest(
     int Revision,
     PlanStep Step,
     PayloadRef TurnInput,
-    IReadOnlyList<StepInput> Inputs,
-    string? ApprovalId)
+    IReadOnlyList<StepInput> Inputs)
 {
     /// <summary>For steps whose tool calls a model; null otherwise.</summary>
     public TokenAllotment? Allotment { get; init; }
+
+    /// <summary>The approval the step runs under; checked again against the policy right before the tool runs.</summary>
+    public Policy.ApprovalBinding? Approval { get; init; }
+
+    /// <summary>What the policy sees of the budget now (the binding includes the snapshot).</summary>
+    public PolicyBudget Budget { get; init; } = PolicyBudget.None;
 }
+
+/// <summary>The budget as the policy sees it, and the snapshot an approval binds to.</summary>
+public sealed record PolicyBudget(long SessionTokensLeft, long TurnTokens, decimal TurnCostUsd, decimal SessionCostUsd, long Snapshot)
+{
+    public static readonly PolicyBudget None = new(0, 0, 0, 0, 0);
+}
+
+public sealed record EvaluatePolicyRequest(
+    SessionMetadata Session,
+    int Turn,
+    int Revision,
+    IReadOnlyList<PlanStep> Steps,
+    IReadOnlyDictionary<string, IReadOnlyList<StepInput>> Inputs,
+    PolicyBudget Budget);
+
+public sealed record StepDecision(string StepId, Policy.PolicyDecision Decision);
 
 public sealed record StepResult(
     string StepId,
@@ -56,6 +77,13 @@ public sealed record StepResult(
     long DurationMs)
 {
     public bool BudgetExhausted { get; init; }
+
+    /// <summary>The policy check right before the tool ran; when it forbids or wants a (new) approval, the tool did not run.</summary>
+    public Policy.PolicyDecision? Policy { get; init; }
+
+    public bool Forbidden { get; init; }
+
+    public bool NeedsApproval { get; init; }
 }
 
 public sealed record RequestApprovalRequest(
@@ -67,11 +95,25 @@ public sealed record RequestApprovalRequest(
     TokenUsage TokensSoFar,
     decimal CostSoFar)
 {
+    /// <summary>Per step: the policy's reasons for asking.</summary>
+    public IReadOnlyDictionary<string, string> Reasons { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Outputs the approver should see (for example the drafted patch), by reference.</summary>
+    public IReadOnlyList<StepInput> Evidence { get; init; } = [];
+
+    public DateTime TurnStartedAt { get; init; }
+
     /// <summary>Orchestrator-level events to append in the same call (saves a round trip).</summary>
     public IReadOnlyList<EventDraft> Events { get; init; } = [];
 }
 
-public sealed record AppendEventsRequest(string SessionId, IReadOnlyList<EventDraft> Events);
+public sealed record AppendEventsRequest(string SessionId, IReadOnlyList<EventDraft> Events)
+{
+    /// <summary>A posted approval request to update with its outcome (for example the Slack message).</summary>
+    public CloseApproval? Close { get; init; }
+}
+
+public sealed record CloseApproval(SessionMetadata Session, int Turn, ApprovalNotice Notice, IReadOnlyList<ApprovalRecord> Outcome);
 
 public sealed record SummarizeTurnRequest(
     SessionMetadata Session,

@@ -23,10 +23,27 @@ public sealed record ApprovalDecision(
     string Channel)
 {
     public const string EventName = nameof(ApprovalDecision);
+
+    /// <summary>The steps this decision is about; null means every step the request still waits on.</summary>
+    public IReadOnlyList<string>? Steps { get; init; }
 }
 
-/// <summary>An open approval request: the steps it covers and when it times out.</summary>
-public sealed record PendingApproval(string ApprovalId, IReadOnlyList<string> Steps, DateTime RequestedAt, DateTime ExpiresAt);
+/// <summary>An open approval request: the steps it covers, what exactly each would run under, and when it times out.</summary>
+public sealed record PendingApproval(string ApprovalId, IReadOnlyList<string> Steps, DateTime RequestedAt, DateTime ExpiresAt)
+{
+    /// <summary>Per step: the binding (hash of tool, canonical arguments, policy version and budget snapshot) approved.</summary>
+    public IReadOnlyDictionary<string, string> Bindings { get; init; } = new Dictionary<string, string>();
+
+    public long BudgetSnapshot { get; init; }
+
+    public string? PolicyVersion { get; init; }
+
+    /// <summary>Where the request was posted (for example the Slack channel and message ts), to update it with the outcome.</summary>
+    public ApprovalNotice? Notice { get; init; }
+}
+
+/// <summary>A posted approval request that can be updated later.</summary>
+public sealed record ApprovalNotice(string Channel, string MessageId);
 
 [JsonConverter(typeof(SnakeCaseEnum<ApprovalResolution>))]
 public enum ApprovalResolution
@@ -49,4 +66,12 @@ public sealed record ApprovalRecord(
     string? Rationale,
     string? Channel,
     DateTime RequestedAt,
-    DateTime ResolvedAt);
+    DateTime ResolvedAt)
+{
+    /// <summary>What was approved: per step, the binding hash; with the policy version and budget snapshot.</summary>
+    public IReadOnlyDictionary<string, string>? Bindings { get; init; }
+
+    public string? PolicyVersion { get; init; }
+
+    public long? BudgetSnapshot { get; init; }
+}

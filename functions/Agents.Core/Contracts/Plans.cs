@@ -35,6 +35,9 @@ public enum StepStatus
     Denied,
     TimedOut,
     Skipped,
+
+    /// <summary>The policy forbids the call; it never ran and no one could approve it.</summary>
+    Forbidden,
 }
 
 /// <summary>A node of the Action Graph: the step, its status, inputs, outputs and timings.</summary>
@@ -63,6 +66,12 @@ public sealed record ActionNode(
 
     public TokenUsage? Tokens { get; init; }
 
+    /// <summary>The policy's decision for this call: what it decided, why, under which version, on which inputs.</summary>
+    public Policy.PolicyDecision? Policy { get; init; }
+
+    /// <summary>The approval the call runs under, bound to exactly what was approved.</summary>
+    public Policy.ApprovalBinding? Approval { get; init; }
+
     public bool IsFinal => this.Status is StepStatus.Succeeded or StepStatus.Failed or StepStatus.Denied
-        or StepStatus.TimedOut or StepStatus.Skipped;
+        or StepStatus.TimedOut or StepStatus.Skipped or StepStatus.Forbidden;
 }

@@ -37,7 +37,11 @@ public sealed record SessionMetadata(
     string Repository,
     string? Title,
     BudgetLimits Limits,
-    DateTime CreatedAt);
+    DateTime CreatedAt)
+{
+    /// <summary>The principal's roles (the policy reads them; approving needs an approver role once identity is enforced).</summary>
+    public IReadOnlyList<string> Roles { get; init; } = [];
+}
 
 /// <summary>Hard token caps of a session, fixed when it is created (defaults, then risk tier, org and session overrides).</summary>
 public sealed record BudgetLimits(int TurnInputTokens, int TurnOutputTokens, int SessionTokens, int OrgDailyTokens)

@@ -4,6 +4,7 @@ using Agents.Core.Load;
 using Agents.Core.Contracts;
 using Agents.Core.Models;
 using Agents.Core.Orchestrations;
+using Agents.Core.Policy;
 using Agents.Core.Sessions;
 using Agents.Core.Storage;
 using Agents.Core.Tools;
@@ -63,7 +64,13 @@ public static class AgentPlatform
         services.AddSingleton<IAgentTool, OpenPullRequestTool>();
         services.AddSingleton<ToolCatalog>();
 
+        services.AddOptions<PolicyOptions>().Bind(configuration.GetSection(PolicyOptions.Section));
+        services.AddSingleton<IPolicyStore, PolicyStore>();
+        services.AddSingleton<PolicyEvaluator>();
+        services.AddHostedService<PolicyReloader>();
+
         services.TryAddSingleton<IApprovalNotifier, LoggingApprovalNotifier>();
+        services.AddTransient<EvaluatePolicyActivity>();
         services.AddTransient<PlanTurnActivity>();
         services.AddTransient<RunStepActivity>();
         services.AddTransient<RequestApprovalActivity>();
@@ -79,6 +86,7 @@ public static class AgentPlatform
             .AddOrchestratorFunc<SessionState, SessionOutcome>(nameof(Session), (context, state) => Session.RunAsync(context, state))
             .AddOrchestratorFunc<TurnInput, TurnResult>(nameof(Turn), (context, input) => Turn.RunAsync(context, input))
             .AddActivity<PlanTurnActivity>(ActivityNames.PlanTurn)
+            .AddActivity<EvaluatePolicyActivity>(ActivityNames.EvaluatePolicy)
             .AddActivity<RunStepActivity>(ActivityNames.RunStep)
             .AddActivity<RequestApprovalActivity>(ActivityNames.RequestApproval)
             .AddActivity<AppendEventsActivity>(ActivityNames.AppendEvents)

@@ -52,7 +52,7 @@ public sealed class ActionGraph
                 }
 
                 string? blocker = node.DependsOn.FirstOrDefault(d => this.nodes[d].Status is StepStatus.Failed
-                    or StepStatus.Denied or StepStatus.TimedOut or StepStatus.Skipped);
+                    or StepStatus.Denied or StepStatus.TimedOut or StepStatus.Skipped or StepStatus.Forbidden);
                 if (blocker is not null)
                 {
                     this.nodes[id] = node with
@@ -85,17 +85,23 @@ public sealed class ActionGraph
         return skipped;
     }
 
-    /// <summary>Nodes that may start now: dependencies succeeded and no approval needed (or already approved).</summary>
+    /// <summary>Nodes whose dependencies succeeded and that the policy has not decided on yet.</summary>
+    public IReadOnlyList<ActionNode> NeedsEvaluation() =>
+        this.order.Select(id => this.nodes[id])
+            .Where(n => n.Status == StepStatus.Pending && n.Policy is null && this.DependenciesSucceeded(n))
+            .ToList();
+
+    /// <summary>Nodes that may start now: dependencies succeeded and the policy permits them, or a human approved them.</summary>
     public IReadOnlyList<ActionNode> ReadyToRun() =>
         this.order.Select(id => this.nodes[id])
-            .Where(n => (n.Status == StepStatus.Approved || (n.Status == StepStatus.Pending && !n.RequiresApproval))
+            .Where(n => (n.Status == StepStatus.Approved || (n.Status == StepStatus.Pending && n.Policy?.Effective == Policy.PolicyEffect.Permit))
                 && this.DependenciesSucceeded(n))
             .ToList();
 
-    /// <summary>Nodes whose dependencies succeeded and that now need a human decision.</summary>
+    /// <summary>Nodes whose dependencies succeeded and that the policy says need a human decision.</summary>
     public IReadOnlyList<ActionNode> ReadyForApproval() =>
         this.order.Select(id => this.nodes[id])
-            .Where(n => n.Status == StepStatus.Pending && n.RequiresApproval && this.DependenciesSucceeded(n))
+            .Where(n => n.Status == StepStatus.Pending && n.Policy?.Effective == Policy.PolicyEffect.RequireApproval && this.DependenciesSucceeded(n))
             .ToList();
 
     /// <summary>Every succeeded ancestor of a node (transitively), in plan order: the data a step may use.</summary>

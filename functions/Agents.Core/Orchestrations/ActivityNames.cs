@@ -7,6 +7,7 @@ namespace Agents.Core.Orchestrations;
 public static class ActivityNames
 {
     public const string PlanTurn = nameof(PlanTurn);
+    public const string EvaluatePolicy = nameof(EvaluatePolicy);
     public const string RunStep = nameof(RunStep);
     public const string RequestApproval = nameof(RequestApproval);
     public const string AppendEvents = nameof(AppendEvents);

@@ -45,6 +45,7 @@ public static class Turn
         string? error;
         bool budgetExhausted;
         bool backoffLogged;
+        CloseApproval? closing;
 
         public async Task<TurnResult> ExecuteAsync()
         {
@@ -168,11 +169,9 @@ public static class Turn
                     if (running.Count == 0 && approvalWait is not null)
                     {
                         // Nothing can run after the decision anyway: close the request instead of waiting for it.
-                        this.approvals.Add(new ApprovalRecord(this.pendingApproval!.ApprovalId, this.pendingApproval.Steps, ApprovalResolution.Denied, null,
-                            "turn stopped: token budget exhausted", null, this.pendingApproval.RequestedAt, context.CurrentUtcDateTime));
-                        this.pendingEvents.Add(this.ApprovalEvent(this.approvals[^1]));
-                        this.pendingApproval = null;
+                        this.RecordApproval(graph, this.Close(this.pendingApproval!, ApprovalResolution.Denied, "turn stopped: token budget exhausted"));
                         approvalWait = null;
+                        await this.FlushEventsAsync();
                     }
                 }
 
@@ -187,9 +186,16 @@ public static class Turn
 
                 if (reviseRationale is null && !this.budgetExhausted)
                 {
+                    // Every planned call is evaluated against the policy before it runs (ready calls in one batch).
+                    if (graph.NeedsEvaluation() is { Count: > 0 } unevaluated)
+                    {
+                        await this.EvaluateAsync(graph, unevaluated);
+                        continue;
+                    }
+
                     foreach (ActionNode node in graph.ReadyToRun())
                     {
-                        PlanStep step = this.preview!.Plan.Steps.First(s => s.Id == node.Id);
+                        PlanStep step = this.Step(node.Id);
                         TokenAllotment? allotment = null;
                         if (step.UsesModel)
                         {
@@ -241,8 +247,13 @@ public static class Turn
                 {
                     ApprovalRecord decision = await approvalWait;
                     approvalWait = null;
-                    this.pendingApproval = null;
-                    reviseRationale = this.ApplyDecision(graph, decision);
+                    reviseRationale ??= this.RecordApproval(graph, decision);
+                    if (this.pendingApproval is { } open && reviseRationale is null)
+                    {
+                        // A decision on some of the steps: keep waiting on the rest, same request, same deadline.
+                        approvalWait = this.WaitForDecisionAsync(open);
+                    }
+
                     await this.FlushEventsAsync();
                     continue;
                 }
@@ -263,14 +274,60 @@ public static class Turn
             }
         }
 
+        async Task EvaluateAsync(ActionGraph graph, IReadOnlyList<ActionNode> nodes)
+        {
+            var steps = nodes.Select(n => this.Step(n.Id)).ToList();
+            var inputs = nodes.ToDictionary(n => n.Id, n => (IReadOnlyList<StepInput>)Inputs(graph, n.Id), StringComparer.Ordinal);
+            IReadOnlyList<StepDecision> decisions;
+            try
+            {
+                decisions = await context.CallActivityAsync<IReadOnlyList<StepDecision>>(
+                    ActivityNames.EvaluatePolicy,
+                    new EvaluatePolicyRequest(input.Session, input.Turn, this.revision, steps, inputs, this.PolicyBudget()),
+                    ActivityRetry);
+            }
+            catch (TaskFailedException failure)
+            {
+                // No decision means no permission: fail closed.
+                foreach (ActionNode node in nodes)
+                {
+                    graph.Update(node.Id, n => n with { Status = StepStatus.Forbidden, Error = $"policy could not be evaluated (fail closed): {failure.FailureDetails.ErrorMessage}" });
+                }
+
+                return;
+            }
+
+            foreach (StepDecision decision in decisions)
+            {
+                graph.Update(decision.StepId, n => decision.Decision.Effective == Policy.PolicyEffect.Forbid
+                    ? n with { Status = StepStatus.Forbidden, Policy = decision.Decision, Error = $"forbidden by policy {decision.Decision.PolicyVersion}: {decision.Decision.Reason}" }
+                    : n with { Policy = decision.Decision });
+            }
+        }
+
+        PlanStep Step(string id) => this.preview!.Plan.Steps.First(s => s.Id == id);
+
+        static List<StepInput> Inputs(ActionGraph graph, string id) =>
+            graph.SucceededAncestors(id).Select(a => new StepInput(a.Id, a.Tool, a.Output!)).ToList();
+
+        /// <summary>The budget as the policy sees it; the snapshot is what an approval binds to.</summary>
+        PolicyBudget PolicyBudget() => new(
+            Math.Max(0, this.SessionLeft()),
+            this.tokens.Total,
+            this.cost,
+            input.Budget.CostUsd + this.cost,
+            input.Budget.UsedTokens + this.tokens.Total);
+
         Task<StepResult> StartStep(ActionGraph graph, ActionNode node, PlanStep step, TokenAllotment? allotment)
         {
-            var inputs = graph.SucceededAncestors(node.Id)
-                .Select(a => new StepInput(a.Id, a.Tool, a.Output!))
-                .ToList();
             return context.CallActivityAsync<StepResult>(
                 ActivityNames.RunStep,
-                new RunStepRequest(input.Session, input.Turn, this.revision, step, input.Input, inputs, node.ApprovalId) { Allotment = allotment },
+                new RunStepRequest(input.Session, input.Turn, this.revision, step, input.Input, Inputs(graph, node.Id))
+                {
+                    Allotment = allotment,
+                    Approval = node.Approval,
+                    Budget = this.PolicyBudget(),
+                },
                 ActivityRetry);
         }
 
@@ -337,6 +394,15 @@ public static class Turn
             }
 
             StepResult result = task.Result; // its tokens were counted when its allotment was settled
+            if (result.Forbidden || result.NeedsApproval)
+            {
+                // The check right before the tool refused it: forbidden now, or the approval does not cover what would run.
+                graph.Update(stepId, n => result.Forbidden
+                    ? n with { Status = StepStatus.Forbidden, Policy = result.Policy, Error = result.Error, CompletedAt = now }
+                    : n with { Status = StepStatus.Pending, Policy = result.Policy, Approval = null, ApprovalId = null, StartedAt = null, Error = result.Error });
+                return;
+            }
+
             graph.Update(stepId, n => n with
             {
                 Status = result.Succeeded ? StepStatus.Succeeded : StepStatus.Failed,
@@ -349,36 +415,49 @@ public static class Turn
             });
         }
 
+        /// <summary>One request for every call that needs a decision now; posted (and logged) before the turn waits.</summary>
         async Task<Task<ApprovalRecord>> OpenApprovalAsync(ActionGraph graph, IReadOnlyList<ActionNode> gated)
         {
             DateTime now = context.CurrentUtcDateTime;
             this.approvalSequence++;
+            PolicyBudget budget = this.PolicyBudget();
             var approval = new PendingApproval(
                 $"{this.instanceId}:a-{this.approvalSequence}",
                 gated.Select(n => n.Id).ToList(),
                 now,
-                now + input.Settings.ApprovalTimeout);
+                now + input.Settings.ApprovalTimeout)
+            {
+                Bindings = gated.ToDictionary(n => n.Id, n => n.Policy!.Binding ?? string.Empty, StringComparer.Ordinal),
+                BudgetSnapshot = budget.Snapshot,
+                PolicyVersion = gated[0].Policy!.PolicyVersion,
+            };
             foreach (ActionNode node in gated)
             {
                 graph.Update(node.Id, n => n with { Status = StepStatus.AwaitingApproval, ApprovalId = approval.ApprovalId });
             }
 
-            var steps = this.preview!.Plan.Steps.Where(s => approval.Steps.Contains(s.Id)).ToList();
-            await context.CallActivityAsync(
+            var steps = gated.Select(n => this.Step(n.Id)).ToList();
+            ApprovalNotice? notice = await context.CallActivityAsync<ApprovalNotice?>(
                 ActivityNames.RequestApproval,
                 new RequestApprovalRequest(input.Session, input.Turn, this.revision, approval, steps, this.tokens, this.cost)
                 {
+                    Reasons = gated.ToDictionary(n => n.Id, n => n.Policy!.Reason, StringComparer.Ordinal),
+                    Evidence = gated.SelectMany(n => Inputs(graph, n.Id)).DistinctBy(i => i.StepId).ToList(),
+                    TurnStartedAt = this.startedAt,
                     Events = this.TakeEvents(),
                 },
                 ActivityRetry);
 
             // Published only now: whoever sees the request open finds it in the log, and the turn is already waiting.
-            this.pendingApproval = approval;
+            this.pendingApproval = approval with { Notice = notice };
             this.phase = TurnPhase.AwaitingApproval;
-            return this.WaitForDecisionAsync(approval);
+            return this.WaitForDecisionAsync(this.pendingApproval);
         }
 
-        /// <summary>Waits for a decision on this request, raced with a durable timer. Decisions naming another request are recorded and ignored.</summary>
+        /// <summary>
+        /// Waits for a decision on this request (on all its open steps, or on some of them), raced with a durable timer.
+        /// Decisions naming another request, or steps it does not wait on, are recorded and ignored.
+        /// </summary>
         async Task<ApprovalRecord> WaitForDecisionAsync(PendingApproval approval)
         {
             using var cancel = new CancellationTokenSource();
@@ -390,15 +469,18 @@ public static class Turn
                 if (winner == timeout)
                 {
                     cancel.Cancel();
-                    return new ApprovalRecord(approval.ApprovalId, approval.Steps, ApprovalResolution.TimedOut, null,
-                        $"no decision within {input.Settings.ApprovalTimeout}", null, approval.RequestedAt, context.CurrentUtcDateTime);
+                    return this.Close(approval, ApprovalResolution.TimedOut, $"no decision within {input.Settings.ApprovalTimeout}");
                 }
 
                 ApprovalDecision decision = await next;
-                if (!string.Equals(decision.ApprovalId, approval.ApprovalId, StringComparison.Ordinal))
+                var steps = decision.Steps is null ? approval.Steps : decision.Steps.Where(approval.Steps.Contains).ToList();
+                if (!string.Equals(decision.ApprovalId, approval.ApprovalId, StringComparison.Ordinal) || steps.Count == 0)
                 {
+                    string why = steps.Count == 0 && decision.ApprovalId == approval.ApprovalId
+                        ? $"names steps {string.Join(", ", decision.Steps ?? [])}, which this request is not waiting on"
+                        : $"names approval '{decision.ApprovalId}', which is not open";
                     var ignored = new ApprovalRecord(decision.ApprovalId, [], ApprovalResolution.Ignored, decision.Approver,
-                        $"names approval '{decision.ApprovalId}', which is not open", decision.Channel, approval.RequestedAt, context.CurrentUtcDateTime);
+                        why, decision.Channel, approval.RequestedAt, context.CurrentUtcDateTime);
                     this.approvals.Add(ignored);
                     this.pendingEvents.Add(this.ApprovalEvent(ignored));
                     this.Publish();
@@ -416,21 +498,41 @@ public static class Turn
                 string? rationale = decision.Decision == ApprovalDecisionKind.Revise && resolution == ApprovalResolution.Denied
                     ? $"revision limit ({input.Settings.MaxRevisions}) reached; treated as deny. Reviewer said: {decision.Rationale}"
                     : decision.Rationale;
-                return new ApprovalRecord(approval.ApprovalId, approval.Steps, resolution, decision.Approver, rationale,
-                    decision.Channel, approval.RequestedAt, context.CurrentUtcDateTime);
+
+                // A revise is about the whole plan: it answers every open step.
+                IReadOnlyList<string> answered = resolution == ApprovalResolution.Revised ? approval.Steps : steps;
+                return new ApprovalRecord(approval.ApprovalId, answered, resolution, decision.Approver, rationale,
+                    decision.Channel, approval.RequestedAt, context.CurrentUtcDateTime)
+                {
+                    Bindings = answered.ToDictionary(id => id, id => approval.Bindings.GetValueOrDefault(id) ?? string.Empty, StringComparer.Ordinal),
+                    PolicyVersion = approval.PolicyVersion,
+                    BudgetSnapshot = approval.BudgetSnapshot,
+                };
             }
 
             // Bounded so that a flood of stale decisions cannot grow the history without end.
             cancel.Cancel();
-            return new ApprovalRecord(approval.ApprovalId, approval.Steps, ApprovalResolution.Denied, null,
-                $"denied after {MaxStaleDecisions} decisions that named other approvals", null, approval.RequestedAt, context.CurrentUtcDateTime);
+            return this.Close(approval, ApprovalResolution.Denied, $"denied after {MaxStaleDecisions} decisions that named other approvals");
         }
 
-        string? ApplyDecision(ActionGraph graph, ApprovalRecord record)
+        ApprovalRecord Close(PendingApproval approval, ApprovalResolution resolution, string why) =>
+            new(approval.ApprovalId, approval.Steps, resolution, null, why, null, approval.RequestedAt, context.CurrentUtcDateTime)
+            {
+                Bindings = approval.Bindings,
+                PolicyVersion = approval.PolicyVersion,
+                BudgetSnapshot = approval.BudgetSnapshot,
+            };
+
+        /// <summary>
+        /// Applies a decision to the steps it answers. Approved steps carry the approval as a binding to exactly what was
+        /// approved. Returns the reviewer's rationale when the plan was sent back.
+        /// </summary>
+        string? RecordApproval(ActionGraph graph, ApprovalRecord record)
         {
             this.approvals.Add(record);
             this.pendingEvents.Add(this.ApprovalEvent(record));
             this.phase = TurnPhase.Running;
+            PendingApproval? open = this.pendingApproval;
             StepStatus? status = record.Resolution switch
             {
                 ApprovalResolution.Approved => StepStatus.Approved,
@@ -446,18 +548,34 @@ public static class Turn
                     {
                         Status = newStatus,
                         Error = newStatus == StepStatus.Approved ? null : $"{record.Resolution.Snake()}: {record.Rationale}",
+                        Approval = newStatus == StepStatus.Approved && open is not null
+                            ? new Policy.ApprovalBinding(record.ApprovalId, record.Approver!, record.Bindings?.GetValueOrDefault(id) ?? string.Empty, open.PolicyVersion ?? string.Empty, open.BudgetSnapshot)
+                            : null,
                     });
+                }
+            }
+
+            if (open is not null)
+            {
+                var remaining = open.Steps.Except(record.Steps).ToList();
+                this.pendingApproval = remaining.Count == 0 || record.Resolution == ApprovalResolution.Revised ? null : open with { Steps = remaining };
+                if (this.pendingApproval is null && open.Notice is { } notice)
+                {
+                    this.closing = new CloseApproval(input.Session, input.Turn, notice, this.approvals.Where(a => a.ApprovalId == open.ApprovalId && a.Resolution != ApprovalResolution.Ignored).ToList());
                 }
             }
 
             return record.Resolution == ApprovalResolution.Revised ? record.Rationale ?? "revise requested" : null;
         }
 
+
         async Task FlushEventsAsync()
         {
-            if (this.pendingEvents.Count > 0)
+            if (this.pendingEvents.Count > 0 || this.closing is not null)
             {
-                await context.CallActivityAsync(ActivityNames.AppendEvents, new AppendEventsRequest(this.sessionId, this.TakeEvents()), ActivityRetry);
+                CloseApproval? close = this.closing;
+                this.closing = null;
+                await context.CallActivityAsync(ActivityNames.AppendEvents, new AppendEventsRequest(this.sessionId, this.TakeEvents()) { Close = close }, ActivityRetry);
             }
         }
 

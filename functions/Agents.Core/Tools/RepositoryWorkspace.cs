@@ -96,6 +96,43 @@ public sealed partial class RepositoryWorkspace(IOptions<WorkspaceOptions> optio
         return files;
     }
 
+    public string EnvironmentOf(string repository) =>
+        options.Value.Environments.TryGetValue(repository, out string? environment) ? environment : options.Value.DefaultEnvironment;
+
+    /// <summary>
+    /// Data tags (for example <c>pii</c>) of the given paths, from the repository's <c>.agent/data-tags.json</c>:
+    /// <c>{"pii": ["data/customers.csv", "exports/**"]}</c>. The file is the repository owners' declaration.
+    /// </summary>
+    public IReadOnlyList<string> TagsFor(string repository, IReadOnlyList<string> paths)
+    {
+        if (paths.Count == 0 || !this.Exists(repository))
+        {
+            return [];
+        }
+
+        string file = Path.Combine(this.RootOf(repository), ".agent", "data-tags.json");
+        if (!File.Exists(file))
+        {
+            return [];
+        }
+
+        var declared = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string[]>>(File.ReadAllText(file)) ?? [];
+        return declared
+            .Where(tag => tag.Value.Any(glob => paths.Any(path => GlobMatches(glob, Normalize(path)))))
+            .Select(tag => tag.Key)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    static string Normalize(string path)
+    {
+        string normalized = path.Replace('\\', '/');
+        return normalized.StartsWith("./", StringComparison.Ordinal) ? normalized[2..] : normalized;
+    }
+
+    static bool GlobMatches(string glob, string path) =>
+        Regex.IsMatch(path, "^" + Regex.Escape(glob).Replace(@"\*\*", ".*").Replace(@"\*", "[^/]*").Replace(@"\?", "[^/]") + "$");
+
     public string RemoteOf(string repository) => Path.Combine(RepositoryPaths.Resolve(options.Value.RemotesRoot), repository + ".git");
 
     public string PullRequestsOf(string repository) => Path.Combine(RepositoryPaths.Resolve(options.Value.RemotesRoot), repository + ".pulls");

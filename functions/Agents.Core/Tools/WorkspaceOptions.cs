@@ -28,4 +28,10 @@ public sealed class WorkspaceOptions
 
     [Range(1, 10_000_000)]
     public int MaxReadBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Environment (dev, stage, prod) a repository deploys to, as the policy sees it; unlisted ones are <see cref="DefaultEnvironment"/>.</summary>
+    public Dictionary<string, string> Environments { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    [Required]
+    public string DefaultEnvironment { get; set; } = "stage";
 }

@@ -1,0 +1,77 @@
+using System.Security.Cryptography;
+using System.Text;
+using Agents.Core.Contracts;
+using Agents.Core.Load;
+using Agents.Core.Tools;
+
+namespace Agents.Core.Policy;
+
+/// <summary>Builds what the policy sees of one planned tool call and asks the policy in force (or a named version).</summary>
+public sealed class PolicyEvaluator(IPolicyStore store, ToolCatalog catalog, RepositoryWorkspace workspace, ILoadState load)
+{
+    /// <summary>Tools that act on the turn's drafted patch: the files it changes are their resource paths.</summary>
+    static readonly HashSet<string> PatchConsumers = new(StringComparer.Ordinal) { "run_tests", "open_pull_request", "git_push" };
+
+    public PolicyDecision Evaluate(SessionMetadata session, int revision, PlanStep step, IReadOnlyList<string> patchFiles, PolicyBudget budget, string? version = null)
+    {
+        CompiledPolicy policy = version is null ? store.Current : store.Version(version) ?? throw new InvalidOperationException($"policy version '{version}' is not loaded");
+        IReadOnlyList<string> paths = PathsOf(step, patchFiles);
+        string risk = catalog.TryGet(step.Tool, out IAgentTool? tool) ? tool.Definition.Risk.Snake() : "high";
+        var input = new PolicyInput(
+            new PolicyPrincipal(session.User, session.Org, session.Roles),
+            new PolicyAction(step.Tool, risk, PolicyInputs.CanonicalArguments(step.Arguments)),
+            new PolicyResource(session.Repository, workspace.EnvironmentOf(session.Repository), session.Sensitivity.Snake(), paths, workspace.TagsFor(session.Repository, paths)),
+            new PolicyContext(budget.SessionTokensLeft, budget.TurnTokens, (double)budget.TurnCostUsd, (double)budget.SessionCostUsd, load.Current.Level, revision));
+        PolicyDecision decision = policy.Evaluate(PolicyInputs.Variables(input), PolicyInputs.Json(input));
+
+        // A floor under the policy: a step the catalog marks as needing approval, or that the planner asked approval for, gets it.
+        if (decision.Effective == PolicyEffect.Permit && step.RequiresApproval)
+        {
+            decision = decision with
+            {
+                Decision = PolicyEffect.RequireApproval,
+                Effective = PolicyEffect.RequireApproval,
+                Matched = [.. decision.Matched, new MatchedRule("catalog-or-planner-requires-approval", PolicyEffect.RequireApproval, PolicyMode.Enforce, "the tool's catalog entry or the planner asks for approval")],
+                Reason = $"{decision.Reason}; the tool's catalog entry or the planner asks for approval",
+            };
+        }
+
+        return decision.Effective == PolicyEffect.RequireApproval
+            ? decision with { Binding = Binding(step.Tool, step.Arguments, policy.Version, budget.Snapshot) }
+            : decision;
+    }
+
+    /// <summary>What an approval binds to: SHA-256 over the tool, its canonical arguments, the policy version and the budget snapshot.</summary>
+    public static string Binding(string tool, string arguments, string policyVersion, long budgetSnapshot) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            $"{tool}\n{PolicyInputs.CanonicalArguments(arguments)}\n{policyVersion}\n{budgetSnapshot}")));
+
+    static IReadOnlyList<string> PathsOf(PlanStep step, IReadOnlyList<string> patchFiles)
+    {
+        var paths = new List<string>();
+        using (var args = System.Text.Json.JsonDocument.Parse(step.Arguments))
+        {
+            if (args.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object)
+            {
+                foreach (var property in args.RootElement.EnumerateObject())
+                {
+                    if (property.Name is "path" or "file" && property.Value.ValueKind == System.Text.Json.JsonValueKind.String)
+                    {
+                        paths.Add(property.Value.GetString()!);
+                    }
+                    else if (property.Name is "paths" or "files" && property.Value.ValueKind == System.Text.Json.JsonValueKind.Array)
+                    {
+                        paths.AddRange(property.Value.EnumerateArray().Where(v => v.ValueKind == System.Text.Json.JsonValueKind.String).Select(v => v.GetString()!));
+                    }
+                }
+            }
+        }
+
+        if (PatchConsumers.Contains(step.Tool))
+        {
+            paths.AddRange(patchFiles);
+        }
+
+        return paths.Distinct(StringComparer.Ordinal).ToList();
+    }
+}
