@@ -24,7 +24,7 @@ public sealed class DurableOptions
     /// <summary>Storage for the AzureStorage backend; defaults to Storage:ConnectionString.</summary>
     public string? ConnectionString { get; set; }
 
-    /// <summary>Loopback port of the gRPC sidecar; 0 picks a free one.</summary>
+    /// <summary>Loopback TCP port of the gRPC sidecar; 0 (the default) uses a Unix domain socket private to the process.</summary>
     public int SidecarPort { get; set; }
 
     /// <summary>Queue polling backs off up to this; Durable Functions' 30 s default makes a local run feel dead.</summary>

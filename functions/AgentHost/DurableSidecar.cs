@@ -18,7 +18,7 @@ public sealed class DurableSidecar : IHostedService, IAsyncDisposable
 {
     readonly DurableOptions options;
     readonly string? connectionString;
-    readonly int port;
+    readonly string? socketPath;
     WebApplication? server;
     IOrchestrationService? backend;
 
@@ -29,9 +29,38 @@ public sealed class DurableSidecar : IHostedService, IAsyncDisposable
         this.loggerFactory = loggerFactory ?? LoggerFactory.Create(b => b.AddConsole().SetMinimumLevel(options.LogLevel));
         this.options = options;
         this.connectionString = options.ConnectionString ?? storageConnectionString;
-        this.port = options.SidecarPort > 0 ? options.SidecarPort : FreePort();
-        this.Address = $"http://127.0.0.1:{this.port}";
-        this.Channel = GrpcChannel.ForAddress(this.Address, new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 });
+        var channelOptions = new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 };
+        if (options.SidecarPort > 0)
+        {
+            this.Address = $"http://127.0.0.1:{options.SidecarPort}";
+        }
+        else
+        {
+            // By default the sidecar listens on a Unix domain socket private to this process: no port to collide on,
+            // nothing reachable from the network.
+            this.socketPath = Path.Combine(Path.GetTempPath(), $"agentfn-sidecar-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
+            this.Address = $"unix:{this.socketPath}";
+            string path = this.socketPath;
+            channelOptions.HttpHandler = new SocketsHttpHandler
+            {
+                ConnectCallback = async (_, cancellationToken) =>
+                {
+                    var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                    try
+                    {
+                        await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
+                        return new NetworkStream(socket, ownsSocket: true);
+                    }
+                    catch
+                    {
+                        socket.Dispose();
+                        throw;
+                    }
+                },
+            };
+        }
+
+        this.Channel = GrpcChannel.ForAddress(this.socketPath is null ? this.Address : "http://localhost", channelOptions);
     }
 
     public string Address { get; }
@@ -48,7 +77,17 @@ public sealed class DurableSidecar : IHostedService, IAsyncDisposable
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole().SetMinimumLevel(this.options.LogLevel);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, this.port, l => l.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            if (this.socketPath is null)
+            {
+                k.Listen(IPAddress.Loopback, this.options.SidecarPort, l => l.Protocols = HttpProtocols.Http2);
+            }
+            else
+            {
+                k.ListenUnixSocket(this.socketPath, l => l.Protocols = HttpProtocols.Http2);
+            }
+        });
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
         builder.Services.AddSingleton((IOrchestrationService)service);
         builder.Services.AddSingleton((IOrchestrationServiceClient)service);
@@ -87,6 +126,11 @@ public sealed class DurableSidecar : IHostedService, IAsyncDisposable
         {
             await this.server.DisposeAsync().ConfigureAwait(false);
         }
+
+        if (this.socketPath is not null)
+        {
+            File.Delete(this.socketPath);
+        }
     }
 
     async Task<object> CreateBackendAsync()
@@ -114,12 +158,5 @@ public sealed class DurableSidecar : IHostedService, IAsyncDisposable
         });
         await service.CreateIfNotExistsAsync().ConfigureAwait(false);
         return new SidecarCompatibleService(service);
-    }
-
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Agents.Core.Budgets;
 using Agents.Core.Hosting;
 using Agents.Core.Load;
+using Agents.Core.Policy;
 using Agents.Core.Models;
 using Agents.Core.Sessions;
 using Agents.Core.Storage;
@@ -24,6 +25,7 @@ public class LocalSettingsSampleTests
         (WorkspaceOptions.Section, typeof(WorkspaceOptions)),
         (BudgetOptions.Section, typeof(BudgetOptions)),
         (LoadOptions.Section, typeof(LoadOptions)),
+        (PolicyOptions.Section, typeof(PolicyOptions)),
     ];
 
     [Fact]
@@ -76,7 +78,8 @@ public class LocalSettingsSampleTests
         Assert.Equivalent(new ResilienceSettings(), models.Resilience);
         Assert.Equivalent(new BudgetOptions().Defaults, services.GetRequiredService<IOptions<BudgetOptions>>().Value.Defaults);
         Assert.Equivalent(new LoadOptions(), services.GetRequiredService<IOptions<LoadOptions>>().Value);
-        Assert.Equivalent(new WorkspaceOptions(), workspace);
+        Assert.Equivalent(new WorkspaceOptions { Environments = { ["inventory-service"] = "stage" } }, workspace);
+        Assert.Equal("policies/pr-prep.yaml", services.GetRequiredService<IOptions<PolicyOptions>>().Value.Path);
     }
 
     [Fact]

@@ -23,7 +23,6 @@ public sealed class HostProcess : IAsyncDisposable
 
     public static async Task<HostProcess> StartAsync(IDictionary<string, string?> settings)
     {
-        int port = FreePort();
         string dll = Path.Combine(AppContext.BaseDirectory, "AgentHost.dll");
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(dll);
@@ -32,21 +31,39 @@ public sealed class HostProcess : IAsyncDisposable
             start.Environment[key.Replace(":", "__")] = value;
         }
 
-        start.Environment["Urls"] = $"http://127.0.0.1:{port}";
+        // The host binds a free port itself and says which: no race between choosing a port and using it.
+        start.Environment["Urls"] = "http://127.0.0.1:0";
+        start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        void Read(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            output.Enqueue(line);
+            if (line.Contains("Now listening on: http://", StringComparison.Ordinal))
+            {
+                listening.TrySetResult(new Uri(line[(line.IndexOf("http://", StringComparison.Ordinal))..].Trim() + "/"));
+            }
+        }
+
+        process.OutputDataReceived += (_, e) => Read(e.Data);
+        process.ErrorDataReceived += (_, e) => Read(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var host = new HostProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException(
+            $"the host exited with code {process.ExitCode}:\n{string.Join("\n", output.TakeLast(30))}"));
+
+        Uri address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        var host = new HostProcess(process, address);
         await Eventually.MatchAsync(
             async () =>
             {
-                if (process.HasExited)
-                {
-                    throw new InvalidOperationException($"the host exited with code {process.ExitCode}");
-                }
-
                 try
                 {
                     return (await host.Http.GetAsync("api/health")).IsSuccessStatusCode;
@@ -77,12 +94,5 @@ public sealed class HostProcess : IAsyncDisposable
         await this.KillAsync();
         this.Http.Dispose();
         this.process.Dispose();
-    }
-
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -20,9 +20,12 @@ public sealed class ToolCatalog
 
     public bool TryGet(string name, out IAgentTool tool) => this.byName.TryGetValue(name, out tool!);
 
-    /// <summary>The catalog the planner sees at a degrade level: fewer tools as load rises.</summary>
+    /// <summary>
+    /// The catalog the planner sees at a degrade level: fewer tools as load rises. Level 3 only sheds new turns; the
+    /// turns already accepted finish with the level-2 catalog.
+    /// </summary>
     public ToolCatalog AvailableAt(int degradeLevel) =>
-        degradeLevel <= 0 ? this : new ToolCatalog(this.byName.Values.Where(t => t.Definition.MaxDegradeLevel >= degradeLevel));
+        degradeLevel <= 0 ? this : new ToolCatalog(this.byName.Values.Where(t => t.Definition.MaxDegradeLevel >= Math.Min(degradeLevel, 2)));
 
     /// <summary>Null when the arguments satisfy the tool's schema; otherwise what is wrong.</summary>
     public string? ValidateArguments(string tool, JsonElement arguments) =>
