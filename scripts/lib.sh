@@ -57,6 +57,22 @@ build_release() {
   done
 }
 
+# Slack, locally: the host serves a Slack simulator and the client clicks its buttons through the real, signed
+# webhook. The signing secret is made up per machine (never committed) and kept in .local/slack.env.
+use_local_slack() {
+  if [ ! -f "$LOCAL/slack.env" ]; then
+    secret="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    {
+      echo "export Slack__SigningSecret=$secret"
+      echo "export Slack__BotToken=xoxb-local-simulator"
+    } >"$LOCAL/slack.env"
+  fi
+  # shellcheck disable=SC1091
+  source "$LOCAL/slack.env"
+  export Slack__Simulator=true
+  export Slack__ApiBaseUrl="$HOST_URL/slack-api/"
+}
+
 host_healthy() { curl -fsS "$HOST_URL/api/health" >/dev/null 2>&1; }
 
 start_host() {
@@ -64,7 +80,8 @@ start_host() {
     say "A host is already running at $HOST_URL"
     return
   fi
-  say "Starting the portable host at $HOST_URL (Durable Task on Azurite; log in .local/host.log)"
+  say "Starting the portable host at $HOST_URL (Durable Task on Azurite, Slack simulator; log in .local/host.log)"
+  use_local_slack
   cd "$ROOT"
   nohup dotnet "$HOST_DLL" --contentRoot "$(dirname "$HOST_DLL")" --urls "$HOST_URL" >"$LOCAL/host.log" 2>&1 </dev/null &
   echo $! >"$LOCAL/host.pid"

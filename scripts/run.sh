@@ -18,6 +18,7 @@ ensure_azurite
 start_azurite
 build_release
 start_host
+use_local_slack
 cd "$ROOT"
 status=0
 dotnet "$CLI_DLL" demo --host "$HOST_URL" "$@" || status=$?

@@ -12,6 +12,9 @@ public sealed class AgentClient(HttpClient http) : IDisposable
 {
     public Uri BaseAddress => http.BaseAddress!;
 
+    /// <summary>The signed Slack path to the same decisions, when the host runs the Slack simulator and the secret is known.</summary>
+    public SlackClicker? Slack => SlackClicker.SigningSecret is { Length: > 0 } secret ? new SlackClicker(http, secret) : null;
+
     public static AgentClient For(string host) =>
         new(new HttpClient { BaseAddress = new Uri(host.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) });
 

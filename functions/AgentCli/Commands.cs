@@ -100,11 +100,34 @@ public static class Commands
         var turn = new Argument<int>("turn") { Description = "Turn number" };
         var approver = new Option<string>("--as") { Description = "Who decides", DefaultValueFactory = _ => Environment.UserName };
         var rationale = new Option<string?>("--rationale") { Description = "Why (required for revise)" };
-        var command = new Command(name, description) { session, turn, approver, rationale };
+        var via = new Option<string>("--via")
+        {
+            Description = "slack: click the button in the approval message (through the signed webhook); api: the approvals API; auto: slack when the host runs the Slack simulator",
+            DefaultValueFactory = _ => "auto",
+        };
+        var command = new Command(name, description) { session, turn, approver, rationale, via };
         command.SetAction(async (p, ct) =>
         {
             using AgentClient client = AgentClient.For(p.GetValue(Host)!);
-            var accepted = await client.DecideAsync(p.GetValue(session)!, p.GetValue(turn), decision, p.GetValue(approver)!, p.GetValue(rationale), ct);
+            string id = p.GetValue(session)!;
+            int n = p.GetValue(turn);
+            string viaValue = p.GetValue(via)!;
+            SlackClicker? slack = client.Slack;
+            bool useSlack = decision != ApprovalDecisionKind.Deny && viaValue != "api" && slack is not null && await slack.AvailableAsync(ct);
+            if (viaValue == "slack" && !useSlack)
+            {
+                await Console.Error.WriteLineAsync("The Slack path needs the host's Slack simulator and Slack__SigningSecret (scripts/run.sh sets both); deny goes through the API.");
+                return 2;
+            }
+
+            if (useSlack)
+            {
+                IReadOnlyList<string> steps = await slack!.ClickAsync(id, n, decision.Snake(), p.GetValue(approver)!, p.GetValue(rationale), ct);
+                Console.WriteLine($"{decision.Snake()} clicked in Slack for {string.Join(", ", steps)} (turn {n} of {id})");
+                return 0;
+            }
+
+            var accepted = await client.DecideAsync(id, n, decision, p.GetValue(approver)!, p.GetValue(rationale), ct);
             Console.WriteLine($"{accepted.Decision} sent for {accepted.ApprovalId}");
             return 0;
         });

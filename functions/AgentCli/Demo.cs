@@ -137,21 +137,29 @@ public sealed class Demo(AgentClient client, string approver)
         Console.WriteLine($"  so far: {view.Tokens.Total} tokens, ${view.CostUsd:0.0000}");
         Console.WriteLine();
         Console.WriteLine("To decide from another terminal (the same command works after a restart of the host):");
-        Console.WriteLine($"  scripts/agent approve {sessionId} {view.Turn} --as <your-name>");
+        Console.WriteLine($"  scripts/agent approve {sessionId} {view.Turn} --as <your-name>        (clicks Approve in the Slack message, through the signed webhook)");
         Console.WriteLine($"  scripts/agent revise  {sessionId} {view.Turn} --as <your-name> --rationale \"what to change\"");
         Console.WriteLine($"  scripts/agent deny    {sessionId} {view.Turn} --as <your-name> --rationale \"why not\"");
         Console.WriteLine($"or over HTTP: curl -X POST {client.BaseAddress}api/sessions/{sessionId}/turns/{view.Turn}/approvals -H 'Content-Type: application/json' -d '{{\"decision\":\"approve\",\"approver\":\"<your-name>\"}}'");
         Console.WriteLine();
     }
 
+    /// <summary>Approve and revise go through Slack's signed webhook when the host runs the simulator; deny through the API.</summary>
     async Task DecideAsync(string sessionId, int turn, ApprovalDecisionKind decision, string? rationale, CancellationToken ct)
     {
         try
         {
+            if (decision != ApprovalDecisionKind.Deny && client.Slack is { } slack && await slack.AvailableAsync(ct))
+            {
+                IReadOnlyList<string> steps = await slack.ClickAsync(sessionId, turn, decision.Snake(), approver, rationale, ct);
+                Console.WriteLine($"{decision.Snake()} clicked in Slack by {approver} for {string.Join(", ", steps)}{(rationale is null ? string.Empty : $": {rationale}")}");
+                return;
+            }
+
             ApprovalAcceptedView accepted = await client.DecideAsync(sessionId, turn, decision, approver, rationale, ct);
             Console.WriteLine($"{accepted.Decision} sent by {approver}{(rationale is null ? string.Empty : $": {rationale}")}");
         }
-        catch (ApiCallException e)
+        catch (Exception e) when (e is ApiCallException or InvalidOperationException)
         {
             Console.WriteLine($"The decision was not taken: {e.Message}");
         }

@@ -20,6 +20,14 @@ public static class HttpTriggers
         [DurableClient] DurableTaskClient client) =>
         new HandlerResult(AgentApi.Health("DurableFunctions"));
 
+    /// <summary>Slack's callbacks: authenticated by Slack's signature. The Durable client raises the decision.</summary>
+    [Function(nameof(SlackInteractions))]
+    public static async Task<IActionResult> SlackInteractions(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = SlackEndpoints.InteractionsRoute)] HttpRequest req,
+        [DurableClient] DurableTaskClient client) =>
+        new HandlerResult(await SlackEndpoints.InteractionsAsync(
+            req, ActivatorUtilities.CreateInstance<Agents.Core.Slack.SlackInteractions>(req.HttpContext.RequestServices, Sessions(req, client))));
+
     [Function(nameof(CreateSession))]
     public static async Task<IActionResult> CreateSession(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = AgentApi.SessionsRoute)] HttpRequest req,

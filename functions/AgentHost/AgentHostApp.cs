@@ -1,9 +1,12 @@
 using Agents.Core.Hosting;
 using Agents.Core.Sessions;
+using Agents.Core.Slack;
 using Agents.Core.Storage;
 using Agents.Edge;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
+using Microsoft.DurableTask.Worker.Grpc;
+using Microsoft.Extensions.Options;
 
 namespace AgentHost;
 
@@ -23,6 +26,7 @@ public static class AgentHostApp
     {
         builder.Services.AddAgentPlatform(builder.Configuration);
         builder.Services.AddAgentEdge();
+        builder.Services.AddSingleton<SlackSimulator>();
 
         DurableOptions durable = builder.Configuration.GetSection(DurableOptions.Section).Get<DurableOptions>() ?? new DurableOptions();
         var sidecar = new DurableSidecar(durable, builder.Configuration[$"{StorageOptions.Section}:{nameof(StorageOptions.ConnectionString)}"]);
@@ -37,6 +41,7 @@ public static class AgentHostApp
                 o.Concurrency.MaximumConcurrentActivityWorkItems = durable.MaxConcurrentActivities;
                 o.Concurrency.MaximumConcurrentOrchestrationWorkItems = durable.MaxConcurrentOrchestrations;
             });
+            builder.Services.Configure<GrpcDurableTaskWorkerOptions>(Options.DefaultName, DisableSilentDisconnect);
         });
         builder.Services.AddDurableTaskClient(client =>
         {
@@ -44,6 +49,20 @@ public static class AgentHostApp
             client.RegisterDirectly();
         });
         return builder;
+    }
+
+    /// <summary>
+    /// The worker reconnects when its work-item stream has been silent for two minutes, to get past dead remote
+    /// sidecars. This sidecar is in process and sends no keep-alives, so every idle two minutes the reconnect raced the
+    /// old stream ("another client is already connected") for a few seconds. The setting is internal in
+    /// Microsoft.DurableTask.Worker.Grpc 1.28, hence reflection; if it moves, the default behaviour simply stays.
+    /// </summary>
+    static void DisableSilentDisconnect(GrpcDurableTaskWorkerOptions options)
+    {
+        object? internals = typeof(GrpcDurableTaskWorkerOptions)
+            .GetProperty("Internal", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public)?
+            .GetValue(options);
+        internals?.GetType().GetProperty("SilentDisconnectTimeout")?.SetValue(internals, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The API's routes, mapped to the shared handlers. The Functions app maps the same routes to the same handlers.</summary>
@@ -57,7 +76,13 @@ public static class AgentHostApp
         api.MapPost(AgentApi.ApprovalsRoute, (HttpRequest request, SessionService sessions, string sessionId, string turn) => AgentApi.SubmitApprovalAsync(request, sessions, sessionId, turn));
         api.MapGet(AgentApi.EventsRoute, (HttpRequest request, SessionService sessions, string sessionId) => AgentApi.GetEventsAsync(request, sessions, sessionId));
         api.MapGet(AgentApi.PayloadRoute, (HttpRequest request, SessionService sessions, string sessionId, string sha256) => AgentApi.GetPayloadAsync(request, sessions, sessionId, sha256));
+        api.MapPost(SlackEndpoints.InteractionsRoute, (HttpRequest request, SlackInteractions slack) => SlackEndpoints.InteractionsAsync(request, slack));
         api.MapGet(AgentApi.HealthRoute, (DurableSidecar sidecar) => AgentApi.Health(sidecar.Backend.ToString()));
+        if (app.ServiceProvider.GetRequiredService<IOptions<SlackOptions>>().Value.Simulator)
+        {
+            app.ServiceProvider.GetRequiredService<SlackSimulator>().Map(app, "/slack-api");
+        }
+
         api.MapFallback((HttpContext context) => EdgeResults.Problem(StatusCodes.Status404NotFound, "No such route",
             $"{context.Request.Method} {context.Request.Path} is not part of the API; see README.md for the routes."));
         return app;

@@ -20,6 +20,7 @@ public partial class FunctionsMetadataTests
         ("GetEvents", "get", AgentApi.EventsRoute),
         ("GetPayload", "get", AgentApi.PayloadRoute),
         ("Health", "get", AgentApi.HealthRoute),
+        ("SlackInteractions", "post", SlackEndpoints.InteractionsRoute),
     ];
 
     static readonly string[] OrchestrationNames = [nameof(Session), nameof(Turn)];

@@ -88,6 +88,20 @@ public sealed class AdmissionAndLoadTests(PlatformFixture platform)
         await Eventually.MatchAsync(() => Task.FromResult(state.Current), s => s.Level == 0, TimeSpan.FromSeconds(10), "degrade level released");
     }
 
+    [Fact]
+    public void AvailableAt_LevelThree_StillOffersTheLevelTwoToolsToAcceptedTurns()
+    {
+        var catalog = platform.Services.GetRequiredService<Agents.Core.Tools.ToolCatalog>();
+
+        var level2 = catalog.AvailableAt(2).Definitions.Select(d => d.Name).ToList();
+        var level3 = catalog.AvailableAt(3).Definitions.Select(d => d.Name).ToList();
+
+        Assert.Equal(level2, level3);
+        Assert.Contains("read_file", level3);
+        Assert.DoesNotContain("search_code", level3);
+        Assert.Contains("search_code", catalog.AvailableAt(0).Definitions.Select(d => d.Name));
+    }
+
     [Theory]
     [InlineData(0, 0.59, 0)]
     [InlineData(0, 0.6, 1)]

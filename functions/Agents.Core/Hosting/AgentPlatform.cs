@@ -6,6 +6,7 @@ using Agents.Core.Models;
 using Agents.Core.Orchestrations;
 using Agents.Core.Policy;
 using Agents.Core.Sessions;
+using Agents.Core.Slack;
 using Agents.Core.Storage;
 using Agents.Core.Tools;
 using Microsoft.DurableTask;
@@ -68,6 +69,15 @@ public static class AgentPlatform
         services.AddSingleton<IPolicyStore, PolicyStore>();
         services.AddSingleton<PolicyEvaluator>();
         services.AddHostedService<PolicyReloader>();
+
+        services.AddOptions<SlackOptions>().Bind(configuration.GetSection(SlackOptions.Section));
+        services.AddHttpClient(SlackApi.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.AddSingleton<SlackApi>();
+        services.AddScoped<SlackInteractions>();
+        if (configuration.GetSection(SlackOptions.Section).Get<SlackOptions>()?.IsConfigured == true)
+        {
+            services.TryAddSingleton<IApprovalNotifier, SlackApprovalNotifier>();
+        }
 
         services.TryAddSingleton<IApprovalNotifier, LoggingApprovalNotifier>();
         services.AddTransient<EvaluatePolicyActivity>();

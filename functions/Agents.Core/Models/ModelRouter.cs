@@ -253,6 +253,17 @@ public sealed class ModelRouter(
                 });
                 throw new ModelUnavailableException($"{candidate} refused the {request.Purpose} call: {e.Message}", e);
             }
+            catch (OperationCanceledException e) when (callLimit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // The call's own time limit ran out during an attempt: no time left for another candidate.
+                last = e;
+                log.Add(this.Event(context, request.Purpose, $"a{attempt}/failover/{i}", "model.failover", $"{candidate} did not answer within the call's time limit") with
+                {
+                    Decision = "failover",
+                    Inputs = new Dictionary<string, string> { ["from"] = candidate.ToString(), ["reason"] = "call_time_limit" },
+                });
+                break;
+            }
             catch (Exception e) when (ModelFailures.IsFailover(e) && !cancellationToken.IsCancellationRequested)
             {
                 last = e;

@@ -79,7 +79,7 @@ public sealed class ProviderClients(IOptions<ModelOptions> options, TokenCounter
         }
     }
 
-    TimeSpan AttemptTimeout => TimeSpan.FromSeconds(options.Value.Resilience.AttemptTimeoutSeconds);
+    TimeSpan AttemptTimeout => TimeSpan.FromSeconds(2 * options.Value.Resilience.AttemptTimeoutSeconds); // SDK backstop only: the router's attempt timeout must fire first, or the SDK's TaskCanceledException escapes failover
 
     void UseHttpClient(ClientPipelineOptions clientOptions)
     {

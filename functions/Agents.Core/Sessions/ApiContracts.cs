@@ -56,7 +56,11 @@ public sealed record SubmitTurnBody(string? Input, string? RequestedBy)
     public bool? ConsentToLongContextModel { get; init; }
 }
 
-public sealed record ApprovalBody(string? Decision, string? Approver, string? Rationale, string? ApprovalId);
+public sealed record ApprovalBody(string? Decision, string? Approver, string? Rationale, string? ApprovalId)
+{
+    /// <summary>The steps decided; omitted means every step the request waits on.</summary>
+    public IReadOnlyList<string>? Steps { get; init; }
+}
 
 // Responses.
 public sealed record SessionLinks(string Self, string Turns, string Events);

@@ -394,7 +394,7 @@ public sealed partial class SessionService(
             errors["decision"] = ["must be one of approve, revise, deny"];
         }
 
-        Require(errors, "approver", body?.Approver, Principal().IsMatch, "who decides: 1 to 128 of letters, digits, '.', '_', '-', '@'");
+        Require(errors, "approver", body?.Approver, Approver().IsMatch, "who decides: 1 to 160 of letters, digits, '.', '_', '-', '@', ':'");
         if (decision == ApprovalDecisionKind.Revise && string.IsNullOrWhiteSpace(body?.Rationale))
         {
             errors["rationale"] = ["a revise needs the reviewer's rationale: it is what the agent re-plans with"];
@@ -429,7 +429,16 @@ public sealed partial class SessionService(
                 $"Approval '{body.ApprovalId}' is not open; turn {turn} is waiting on '{open.ApprovalId}' for steps {string.Join(", ", open.Steps)}.");
         }
 
-        var raised = new ApprovalDecision(open.ApprovalId, decision, body.Approver!, body.Rationale, clock.GetUtcNow().UtcDateTime, channel);
+        if (body.Steps is { Count: > 0 } steps && steps.FirstOrDefault(s => !open.Steps.Contains(s)) is { } notWaiting)
+        {
+            return new ApiError(ApiErrorKind.Conflict, "That step is not waiting for a decision",
+                $"Step '{notWaiting}' of turn {turn} is not waiting on approval '{open.ApprovalId}' (already decided, or not part of it); it waits on {string.Join(", ", open.Steps)}.");
+        }
+
+        var raised = new ApprovalDecision(open.ApprovalId, decision, body.Approver!, body.Rationale, clock.GetUtcNow().UtcDateTime, channel)
+        {
+            Steps = body.Steps is { Count: > 0 } ? body.Steps : null,
+        };
         await durable.RaiseEventAsync(Ids.TurnInstanceId(sessionId, turn), ApprovalDecision.EventName, raised, cancellationToken).ConfigureAwait(false);
         return new ApprovalAcceptedView(sessionId, turn, open.ApprovalId, decision.Snake(), TurnLinksOf(sessionId, turn));
     }
@@ -552,4 +561,8 @@ public sealed partial class SessionService(
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex IdempotencyKey();
+
+    /// <summary>Approvers from Slack are recorded as <c>slack:{user id}:{user name}</c>.</summary>
+    [GeneratedRegex("^[A-Za-z0-9._@:-]{1,160}$")]
+    private static partial Regex Approver();
 }

@@ -1,33 +1,52 @@
-using System.Text;
+using System.Globalization;
+using System.Text.Json;
 using Agents.Core.Contracts;
+using Agents.Core.Sandbox;
 
 namespace Agents.Core.Tools;
 
-public sealed class ListFilesTool(RepositoryWorkspace workspace) : IAgentTool
+/// <summary>
+/// The read-only repository tools. Each runs its WASM module (source in <c>functions/tools/{name}</c>) in the
+/// <see cref="WasmSandbox"/>, which sees only the session's repository, read-only; the module confines paths, refuses
+/// symbolic links and produces exactly what the in-process tools did.
+/// </summary>
+public sealed class ListFilesTool(RepositoryWorkspace workspace, WasmSandbox sandbox) : IAgentTool
 {
+    static readonly WasmModuleSource Module = WasmModuleSource.Tool("list_files");
+
+    /// <summary>Uses the process-wide sandbox with default caps (callers without dependency injection).</summary>
+    public ListFilesTool(RepositoryWorkspace workspace)
+        : this(workspace, WasmSandbox.Default)
+    {
+    }
+
     public ToolDefinition Definition { get; } = new(
         "list_files",
         "List the repository's files (relative paths), optionally under one folder.",
         """{"type":"object","properties":{"path":{"type":"string","description":"folder relative to the repository root"}},"additionalProperties":false}""",
         RiskTier.Low,
         RequiresApproval: false,
-        ToolRuntime.BuiltIn)
+        ToolRuntime.Wasm)
     {
         MaxDegradeLevel = 1,
     };
 
-    public Task<ToolOutput> RunAsync(ToolInvocation invocation, CancellationToken cancellationToken)
-    {
-        string root = workspace.RootOf(invocation.Session.Repository);
-        IReadOnlyList<string> files = workspace.Files(root, invocation.Arguments.OptionalString("path"));
-        return Task.FromResult(ToolOutput.Success(string.Join('\n', files), $"{files.Count} files"));
-    }
+    public Task<ToolOutput> RunAsync(ToolInvocation invocation, CancellationToken cancellationToken) =>
+        Task.FromResult(SandboxedRepositoryTool.Run(sandbox, workspace, Module, invocation, maxOutputBytes: null, cancellationToken));
 }
 
-public sealed class ReadFileTool(RepositoryWorkspace workspace) : IAgentTool
+public sealed class ReadFileTool(RepositoryWorkspace workspace, WasmSandbox sandbox) : IAgentTool
 {
     /// <summary>Read outputs start with this header so later steps know which file they hold.</summary>
     public const string HeaderPrefix = "==> ";
+
+    static readonly WasmModuleSource Module = WasmModuleSource.Tool("read_file");
+
+    /// <summary>Uses the process-wide sandbox with default caps (callers without dependency injection).</summary>
+    public ReadFileTool(RepositoryWorkspace workspace)
+        : this(workspace, WasmSandbox.Default)
+    {
+    }
 
     public ToolDefinition Definition { get; } = new(
         "read_file",
@@ -35,33 +54,26 @@ public sealed class ReadFileTool(RepositoryWorkspace workspace) : IAgentTool
         """{"type":"object","properties":{"path":{"type":"string","minLength":1}},"required":["path"],"additionalProperties":false}""",
         RiskTier.Low,
         RequiresApproval: false,
-        ToolRuntime.BuiltIn);
+        ToolRuntime.Wasm);
 
-    public async Task<ToolOutput> RunAsync(ToolInvocation invocation, CancellationToken cancellationToken)
+    public Task<ToolOutput> RunAsync(ToolInvocation invocation, CancellationToken cancellationToken)
     {
-        string root = workspace.RootOf(invocation.Session.Repository);
-        string path = invocation.Arguments.RequiredString("path");
-        string full = workspace.ResolveInside(root, path);
-        if (!File.Exists(full))
-        {
-            return ToolOutput.Failure($"file '{path}' does not exist in {invocation.Session.Repository}");
-        }
-
-        var info = new FileInfo(full);
-        if (info.Length > workspace.Options.MaxReadBytes)
-        {
-            return ToolOutput.Failure($"file '{path}' is {info.Length} bytes; the limit is {workspace.Options.MaxReadBytes} (Workspace:MaxReadBytes)");
-        }
-
-        string content = await File.ReadAllTextAsync(full, cancellationToken).ConfigureAwait(false);
-        int lines = content.Count(c => c == '\n');
-        return ToolOutput.Success($"{HeaderPrefix}{path} <==\n{content}", $"{path}: {lines} lines, {info.Length} bytes");
+        // A file within Workspace:MaxReadBytes may grow up to 3x when decoded to UTF-8 (every invalid byte becomes U+FFFD):
+        // the output cap is never below what a legitimate read produces.
+        int legitimate = (int)Math.Min(int.MaxValue, (3L * workspace.Options.MaxReadBytes) + (64 * 1024));
+        return Task.FromResult(SandboxedRepositoryTool.Run(sandbox, workspace, Module, invocation, Math.Max(sandbox.Options.MaxOutputBytes, legitimate), cancellationToken));
     }
 }
 
-public sealed class SearchCodeTool(RepositoryWorkspace workspace) : IAgentTool
+public sealed class SearchCodeTool(RepositoryWorkspace workspace, WasmSandbox sandbox) : IAgentTool
 {
-    const int MaxMatches = 200;
+    static readonly WasmModuleSource Module = WasmModuleSource.Tool("search_code");
+
+    /// <summary>Uses the process-wide sandbox with default caps (callers without dependency injection).</summary>
+    public SearchCodeTool(RepositoryWorkspace workspace)
+        : this(workspace, WasmSandbox.Default)
+    {
+    }
 
     public ToolDefinition Definition { get; } = new(
         "search_code",
@@ -69,36 +81,51 @@ public sealed class SearchCodeTool(RepositoryWorkspace workspace) : IAgentTool
         """{"type":"object","properties":{"query":{"type":"string","minLength":1},"path":{"type":"string"}},"required":["query"],"additionalProperties":false}""",
         RiskTier.Low,
         RequiresApproval: false,
-        ToolRuntime.BuiltIn)
+        ToolRuntime.Wasm)
     {
         MaxDegradeLevel = 1,
     };
 
-    public async Task<ToolOutput> RunAsync(ToolInvocation invocation, CancellationToken cancellationToken)
+    public Task<ToolOutput> RunAsync(ToolInvocation invocation, CancellationToken cancellationToken) =>
+        Task.FromResult(SandboxedRepositoryTool.Run(sandbox, workspace, Module, invocation, maxOutputBytes: null, cancellationToken));
+}
+
+/// <summary>
+/// One call of a repository tool's module: the session's repository preopened read-only, the JSON arguments as argv[1].
+/// Exit 0: stdout is the output and stderr the preview; 1: the tool failed (stderr says why); 2: the arguments are
+/// unusable (a <see cref="ToolArgumentException"/>, as before). Anything else the sandbox stopped is a failure naming the cap.
+/// </summary>
+static class SandboxedRepositoryTool
+{
+    public const string RepositoryVariable = "TOOL_REPOSITORY";
+    public const string MaxReadBytesVariable = "TOOL_MAX_READ_BYTES";
+
+    public static ToolOutput Run(
+        WasmSandbox sandbox, RepositoryWorkspace workspace, WasmModuleSource module, ToolInvocation invocation, int? maxOutputBytes, CancellationToken cancellationToken)
     {
-        string root = workspace.RootOf(invocation.Session.Repository);
-        string query = invocation.Arguments.RequiredString("query");
-        var result = new StringBuilder();
-        int matches = 0;
-        foreach (string file in workspace.Files(root, invocation.Arguments.OptionalString("path")))
+        string repository = invocation.Session.Repository;
+        string root = workspace.RootOf(repository);
+        var request = new SandboxRequest
         {
-            string full = Path.Combine(root, file);
-            if (new FileInfo(full).Length > workspace.Options.MaxReadBytes)
+            Arguments = [invocation.Arguments.ValueKind == JsonValueKind.Undefined ? "{}" : invocation.Arguments.GetRawText()],
+            Environment = new Dictionary<string, string>
             {
-                continue;
-            }
+                [RepositoryVariable] = repository,
+                [MaxReadBytesVariable] = workspace.Options.MaxReadBytes.ToString(CultureInfo.InvariantCulture),
+            },
+            ReadOnlyDirectory = root,
+            MaxOutputBytes = maxOutputBytes,
+        };
 
-            string[] lines = await File.ReadAllLinesAsync(full, cancellationToken).ConfigureAwait(false);
-            for (int i = 0; i < lines.Length && matches < MaxMatches; i++)
-            {
-                if (lines[i].Contains(query, StringComparison.OrdinalIgnoreCase))
-                {
-                    result.Append(file).Append(':').Append(i + 1).Append(": ").Append(lines[i].Trim()).Append('\n');
-                    matches++;
-                }
-            }
-        }
-
-        return ToolOutput.Success(result.ToString(), $"{matches} match(es) for \"{query}\"");
+        SandboxResult result = sandbox.Run(module, request, cancellationToken);
+        return result switch
+        {
+            { Outcome: SandboxOutcome.Succeeded } => ToolOutput.Success(result.StdoutText, result.StderrText),
+            { Outcome: SandboxOutcome.NonZeroExit, ExitCode: 1 } => ToolOutput.Failure(result.StderrText),
+            { Outcome: SandboxOutcome.NonZeroExit, ExitCode: 2 } => throw new ToolArgumentException(result.StderrText),
+            { Outcome: SandboxOutcome.Cancelled } => throw new OperationCanceledException(cancellationToken),
+            { Outcome: SandboxOutcome.NonZeroExit } => ToolOutput.Failure($"{module.Name} failed in the WASM sandbox: {result.Error}: {result.StderrText}"),
+            _ => ToolOutput.Failure($"{module.Name} was stopped by the WASM sandbox: {result.Error}"),
+        };
     }
 }

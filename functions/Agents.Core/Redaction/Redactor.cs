@@ -1,0 +1,106 @@
+using System.Text.RegularExpressions;
+
+namespace Agents.Core.Redaction;
+
+/// <summary>
+/// Scrubs personal data and secrets from text before it leaves the process (events, spans, logs, Slack, API answers):
+/// private keys, JWTs, connection strings, API keys and tokens in common formats, key=value secrets, emails, payment
+/// cards (Luhn-checked), national ids, phone numbers and IP addresses, plus configured patterns. Each match becomes a
+/// typed placeholder such as <c>[email]</c>, so what was there stays readable while its value does not.
+/// </summary>
+public sealed partial class Redactor
+{
+    readonly IReadOnlyList<(string Label, Regex Pattern)> extra;
+
+    public Redactor(IEnumerable<string>? extraPatterns = null) =>
+        this.extra = (extraPatterns ?? []).Select(p => ("redacted", new Regex(p, RegexOptions.Compiled | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200)))).ToList();
+
+    public static Redactor Default { get; } = new();
+
+    public string Redact(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return text ?? string.Empty;
+        }
+
+        string result = PrivateKey().Replace(text, "[private-key]");
+        result = Jwt().Replace(result, "[jwt]");
+        result = ConnectionString().Replace(result, m => $"{m.Groups["name"].Value}=[secret]");
+        result = KnownToken().Replace(result, "[api-key]");
+        result = KeyValueSecret().Replace(result, m => $"{m.Groups["key"].Value}{m.Groups["sep"].Value}[secret]");
+        result = Email().Replace(result, "[email]");
+        result = CardCandidate().Replace(result, m => Luhn(m.Value) ? "[card]" : m.Value);
+        result = NationalId().Replace(result, "[national-id]");
+        result = Phone().Replace(result, "[phone]");
+        result = IPv4().Replace(result, "[ip]");
+        result = IPv6().Replace(result, "[ip]");
+        foreach ((string label, Regex pattern) in this.extra)
+        {
+            result = pattern.Replace(result, $"[{label}]");
+        }
+
+        return result;
+    }
+
+    static bool Luhn(string candidate)
+    {
+        var digits = candidate.Where(char.IsAsciiDigit).Select(c => c - '0').ToArray();
+        if (digits.Length is < 13 or > 19)
+        {
+            return false;
+        }
+
+        int sum = 0;
+        for (int i = 0; i < digits.Length; i++)
+        {
+            int d = digits[digits.Length - 1 - i];
+            if (i % 2 == 1)
+            {
+                d *= 2;
+                if (d > 9)
+                {
+                    d -= 9;
+                }
+            }
+
+            sum += d;
+        }
+
+        return sum % 10 == 0;
+    }
+
+    [GeneratedRegex(@"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)")]
+    private static partial Regex PrivateKey();
+
+    [GeneratedRegex(@"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b")]
+    private static partial Regex Jwt();
+
+    [GeneratedRegex(@"(?<name>AccountKey|SharedAccessKey|SharedAccessSignature|sig|Password|Pwd)=(?<value>[^;""'\s&]+)", RegexOptions.IgnoreCase)]
+    private static partial Regex ConnectionString();
+
+    [GeneratedRegex(@"\b(sk-(proj-)?[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35})\b")]
+    private static partial Regex KnownToken();
+
+    [GeneratedRegex(@"(?<key>\b(password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret)\b)(?<sep>\s*[=:]\s*[""']?)[^\s""',;}]{4,}", RegexOptions.IgnoreCase)]
+    private static partial Regex KeyValueSecret();
+
+    [GeneratedRegex(@"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")]
+    private static partial Regex Email();
+
+    [GeneratedRegex(@"\b(?:\d[ -]?){12,18}\d\b")]
+    private static partial Regex CardCandidate();
+
+    // US SSN and UK National Insurance number formats.
+    [GeneratedRegex(@"\b(\d{3}-\d{2}-\d{4}|[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D])\b")]
+    private static partial Regex NationalId();
+
+    [GeneratedRegex(@"(?<![\w.])(\+\d{1,3}[ .-]?)?(\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{3,4}[ .-]\d{3,4}\b")]
+    private static partial Regex Phone();
+
+    [GeneratedRegex(@"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b")]
+    private static partial Regex IPv4();
+
+    [GeneratedRegex(@"\b(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}\b")]
+    private static partial Regex IPv6();
+}

@@ -1,0 +1,30 @@
+namespace Agents.Core.Slack;
+
+/// <summary>Section <c>Slack</c>: where approval requests are posted and how Slack's callbacks are authenticated.</summary>
+public sealed class SlackOptions
+{
+    public const string Section = "Slack";
+
+    /// <summary>Slack's Web API; locally the portable host's simulator (<c>http://127.0.0.1:7071/slack-api</c>).</summary>
+    public Uri ApiBaseUrl { get; set; } = new("https://slack.com/api/");
+
+    /// <summary>Bot token (xoxb-...); from Key Vault in Azure, from the environment locally. Never committed.</summary>
+    public string? BotToken { get; set; }
+
+    /// <summary>The app's signing secret, to verify Slack's requests; from Key Vault in Azure. Never committed.</summary>
+    public string? SigningSecret { get; set; }
+
+    /// <summary>Channel the approval requests go to.</summary>
+    public string Channel { get; set; } = "#agent-approvals";
+
+    /// <summary>Requests older than this are refused (replay protection, as Slack recommends).</summary>
+    public int MaxAgeSeconds { get; set; } = 300;
+
+    /// <summary>Serve a local stand-in for Slack's Web API (portable host only): it records what is posted.</summary>
+    public bool Simulator { get; set; }
+
+    /// <summary>Base URL of this platform's API, for links in messages.</summary>
+    public Uri? PublicBaseUrl { get; set; }
+
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(this.SigningSecret) && !string.IsNullOrWhiteSpace(this.BotToken);
+}

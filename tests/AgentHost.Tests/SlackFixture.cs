@@ -1,0 +1,100 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Agents.Core.Slack;
+using Agents.Edge;
+using Agents.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AgentHost.Tests;
+
+/// <summary>A host with Slack configured against a Slack API stand-in in the test process that records every call.</summary>
+public sealed class SlackFixture : IAsyncLifetime
+{
+    TestEnvironment? environment;
+    HostProcess? host;
+    WebApplication? slackServer;
+
+    public string SigningSecret { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+
+    public SlackSimulator Slack { get; } = new();
+
+    public HttpClient Http => this.host!.Http;
+
+    public Uri SlackBase { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        this.slackServer = builder.Build();
+        this.Slack.Map(this.slackServer, "/api");
+        await this.slackServer.StartAsync();
+        this.SlackBase = new Uri(this.slackServer.Urls.First() + "/api/");
+
+        this.environment = await TestEnvironment.StartAsync();
+        this.host = await HostProcess.StartAsync(this.environment.Settings(new Dictionary<string, string?>
+        {
+            ["Durable:Backend"] = "InMemory",
+            ["Slack:SigningSecret"] = this.SigningSecret,
+            ["Slack:BotToken"] = "xoxb-test",
+            ["Slack:ApiBaseUrl"] = this.SlackBase.ToString(),
+            ["Slack:Channel"] = "#approvals-test",
+        }));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await this.host!.DisposeAsync();
+        await this.environment!.DisposeAsync();
+        await this.slackServer!.DisposeAsync();
+    }
+
+    /// <summary>The newest message posted about this session's turn.</summary>
+    public SimulatedMessage? MessageFor(string sessionId, int turn) =>
+        this.Slack.Messages.Values.Where(m => ((string?)m.Posted["text"] ?? string.Empty).Contains($"(session {sessionId}, turn {turn})", StringComparison.Ordinal))
+            .OrderBy(m => m.Ts, StringComparer.Ordinal).LastOrDefault();
+
+    public static IEnumerable<JsonObject> Buttons(SimulatedMessage message) =>
+        message.Posted["blocks"]!.AsArray().Where(b => (string?)b!["type"] == "actions").SelectMany(b => b!["elements"]!.AsArray().Select(e => e!.AsObject()));
+
+    /// <summary>Posts an interaction exactly as Slack does: form-encoded <c>payload=</c>, signed (v0) with the secret.</summary>
+    public Task<HttpResponseMessage> PostAsync(JsonObject payload, string? secret = null, long? timestamp = null, string? signature = null)
+    {
+        string body = "payload=" + Uri.EscapeDataString(payload.ToJsonString());
+        long ts = timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/slack/interactions")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded"),
+        };
+        request.Headers.Add("X-Slack-Request-Timestamp", ts.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.Add("X-Slack-Signature", signature ?? SlackSignature.Sign(secret ?? this.SigningSecret, ts, body));
+        return this.Http.SendAsync(request);
+    }
+
+    public JsonObject Click(string actionId, string value, string user = "U123", string name = "alice", string? click = null) => new()
+    {
+        ["type"] = "block_actions",
+        ["user"] = new JsonObject { ["id"] = user, ["username"] = name },
+        ["trigger_id"] = $"T-{Guid.NewGuid():N}",
+        ["response_url"] = new Uri(this.SlackBase, $"response?click={click ?? Guid.NewGuid().ToString("N")}").ToString(),
+        ["actions"] = new JsonArray { new JsonObject { ["type"] = "button", ["action_id"] = actionId, ["value"] = value } },
+    };
+
+    public async Task<string> ResponseAsync(string click) =>
+        (string)(await Eventually.MatchAsync(
+            () => Task.FromResult(this.Slack.Responses.LastOrDefault(r => (string?)r["click"] == click)),
+            r => r is not null,
+            TimeSpan.FromSeconds(10),
+            "Slack response"))!["text"]!;
+}
+
+[CollectionDefinition(Name)]
+public sealed class SlackCollection : ICollectionFixture<SlackFixture>
+{
+    public const string Name = "slack";
+}
