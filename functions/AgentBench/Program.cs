@@ -17,9 +17,14 @@ if (what is "cost" or "all")
     report["cost"] = await CostBench.RunAsync();
 }
 
+if (what is "wasm" or "all")
+{
+    report["wasm"] = WasmBench.Run();
+}
+
 if (report.Count == 0)
 {
-    Console.Error.WriteLine("usage: agent-bench [router|tokens|cost|all]");
+    Console.Error.WriteLine("usage: agent-bench [router|tokens|cost|wasm|all]");
     return 2;
 }
 

@@ -4,6 +4,8 @@ using Agents.Core.Budgets;
 using Agents.Core.Hosting;
 using Agents.Core.Load;
 using Agents.Core.Policy;
+using Agents.Core.Sandbox;
+using Agents.Core.Slack;
 using Agents.Core.Models;
 using Agents.Core.Sessions;
 using Agents.Core.Storage;
@@ -26,6 +28,8 @@ public class LocalSettingsSampleTests
         (BudgetOptions.Section, typeof(BudgetOptions)),
         (LoadOptions.Section, typeof(LoadOptions)),
         (PolicyOptions.Section, typeof(PolicyOptions)),
+        (SandboxOptions.Section, typeof(SandboxOptions)),
+        (SlackOptions.Section, typeof(SlackOptions)),
     ];
 
     [Fact]

@@ -4,6 +4,7 @@ using Agents.Core.Load;
 using Agents.Core.Contracts;
 using Agents.Core.Models;
 using Agents.Core.Orchestrations;
+using Agents.Core.Sandbox;
 using Agents.Core.Policy;
 using Agents.Core.Sessions;
 using Agents.Core.Slack;
@@ -38,6 +39,7 @@ public static class AgentPlatform
             .Validate(o => o.Level1At <= o.Level2At && o.Level2At <= o.Level3At, "Backpressure: Level1At <= Level2At <= Level3At")
             .ValidateOnStart();
         services.AddOptions<WorkspaceOptions>().Bind(configuration.GetSection(WorkspaceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SandboxOptions>().Bind(configuration.GetSection(SandboxOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<BlobContainers>();
@@ -57,6 +59,7 @@ public static class AgentPlatform
         services.AddSingleton<IModelGateway, ModelRouter>();
 
         services.AddSingleton<RepositoryWorkspace>();
+        services.AddSingleton<WasmSandbox>();
         services.AddSingleton<IAgentTool, ListFilesTool>();
         services.AddSingleton<IAgentTool, ReadFileTool>();
         services.AddSingleton<IAgentTool, SearchCodeTool>();
@@ -68,6 +71,7 @@ public static class AgentPlatform
         services.AddOptions<PolicyOptions>().Bind(configuration.GetSection(PolicyOptions.Section));
         services.AddSingleton<IPolicyStore, PolicyStore>();
         services.AddSingleton<PolicyEvaluator>();
+        services.AddSingleton<ReadGuard>();
         services.AddHostedService<PolicyReloader>();
 
         services.AddOptions<SlackOptions>().Bind(configuration.GetSection(SlackOptions.Section));

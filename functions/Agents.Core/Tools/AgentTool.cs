@@ -7,7 +7,7 @@ namespace Agents.Core.Tools;
 [JsonConverter(typeof(SnakeCaseEnum<ToolRuntime>))]
 public enum ToolRuntime
 {
-    /// <summary>Runs in process (the sandboxed WASM runtime replaces these for untrusted work in its issue).</summary>
+    /// <summary>Runs in process, trusted code (git and the local pull-request record).</summary>
     BuiltIn,
 
     /// <summary>A model call.</summary>
@@ -15,6 +15,9 @@ public enum ToolRuntime
 
     /// <summary>A process with a time limit, in a scratch copy of the repository.</summary>
     Job,
+
+    /// <summary>A WASM module in the Wasmtime sandbox: the repository preopened read-only, no network, time, memory and output caps.</summary>
+    Wasm,
 }
 
 /// <summary>A catalog entry: what the planner sees and what governs execution.</summary>

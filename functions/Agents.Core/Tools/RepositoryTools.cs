@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Agents.Core.Contracts;
+using Agents.Core.Policy;
 using Agents.Core.Sandbox;
 
 namespace Agents.Core.Tools;
@@ -65,13 +66,19 @@ public sealed class ReadFileTool(RepositoryWorkspace workspace, WasmSandbox sand
     }
 }
 
-public sealed class SearchCodeTool(RepositoryWorkspace workspace, WasmSandbox sandbox) : IAgentTool
+public sealed class SearchCodeTool(RepositoryWorkspace workspace, WasmSandbox sandbox, ReadGuard? guard) : IAgentTool
 {
     static readonly WasmModuleSource Module = WasmModuleSource.Tool("search_code");
 
     /// <summary>Uses the process-wide sandbox with default caps (callers without dependency injection).</summary>
     public SearchCodeTool(RepositoryWorkspace workspace)
-        : this(workspace, WasmSandbox.Default)
+        : this(workspace, WasmSandbox.Default, null)
+    {
+    }
+
+    /// <summary>Without a policy guard (the sandbox's own tests and benchmarks).</summary>
+    public SearchCodeTool(RepositoryWorkspace workspace, WasmSandbox sandbox)
+        : this(workspace, sandbox, null)
     {
     }
 
@@ -86,8 +93,22 @@ public sealed class SearchCodeTool(RepositoryWorkspace workspace, WasmSandbox sa
         MaxDegradeLevel = 1,
     };
 
-    public Task<ToolOutput> RunAsync(ToolInvocation invocation, CancellationToken cancellationToken) =>
-        Task.FromResult(SandboxedRepositoryTool.Run(sandbox, workspace, Module, invocation, maxOutputBytes: null, cancellationToken));
+    public Task<ToolOutput> RunAsync(ToolInvocation invocation, CancellationToken cancellationToken)
+    {
+        ToolOutput output = SandboxedRepositoryTool.Run(sandbox, workspace, Module, invocation, maxOutputBytes: null, cancellationToken);
+        if (!output.Succeeded || guard is null)
+        {
+            return Task.FromResult(output);
+        }
+
+        // A search reads every file: results from files the policy forbids reading (secrets) never leave the tool.
+        (string filtered, int dropped) = guard.FilterSearchResults(invocation.Session, output.Content);
+        return Task.FromResult(dropped == 0 ? output : output with
+        {
+            Content = filtered,
+            Preview = $"{output.Preview} ({dropped} match(es) in files the policy forbids reading were withheld)",
+        });
+    }
 }
 
 /// <summary>

@@ -123,6 +123,24 @@ public sealed class GuardrailTests(PlatformFixture platform)
         await this.AssertNothingPushedAsync(sessionId);
     }
 
+    [Fact]
+    public async Task SearchAcrossTheRepository_NeverReturnsLinesFromSecretFiles()
+    {
+        string sessionId = await this.driver.CreateAsync();
+        SessionMetadata session = (await platform.Sessions.GetSessionAsync(sessionId)).Value!.Metadata;
+        var search = platform.Services.GetServices<Agents.Core.Tools.IAgentTool>().Single(t => t.Definition.Name == "search_code");
+        using var args = System.Text.Json.JsonDocument.Parse("{\"query\":\"never-read-it\"}");
+
+        var output = await search.RunAsync(
+            new Agents.Core.Tools.ToolInvocation(session, 1, new PlanStep("s", "search_code", "{}", [], null, false), args.RootElement, "", [], (_, _) => Task.FromResult(""), null),
+            CancellationToken.None);
+
+        Assert.True(output.Succeeded);
+        Assert.DoesNotContain(".env.example", output.Content);
+        Assert.DoesNotContain("not-a-real-secret", output.Content);
+        Assert.Contains("withheld", output.Preview);
+    }
+
     async Task AssertDecisionLoggedAsync(string sessionId, string step, string decision)
     {
         var events = await platform.Events.ReadAsync(sessionId);
