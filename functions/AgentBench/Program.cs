@@ -17,6 +17,11 @@ if (what is "cost" or "all")
     report["cost"] = await CostBench.RunAsync();
 }
 
+if (what is "policy" or "all")
+{
+    report["policy"] = PolicyBench.Run();
+}
+
 if (what is "wasm" or "all")
 {
     report["wasm"] = WasmBench.Run();
@@ -24,7 +29,7 @@ if (what is "wasm" or "all")
 
 if (report.Count == 0)
 {
-    Console.Error.WriteLine("usage: agent-bench [router|tokens|cost|wasm|all]");
+    Console.Error.WriteLine("usage: agent-bench [router|tokens|cost|policy|wasm|all]");
     return 2;
 }
 

@@ -15,8 +15,15 @@ public sealed class Bench(AgentClient client)
 {
     static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(10);
 
-    public async Task<int> RunAsync(int count, string label, FileInfo ticket, FileInfo? output, CancellationToken ct)
+    public async Task<int> RunAsync(int count, string label, FileInfo ticket, FileInfo? output, bool viaSlack, CancellationToken ct)
     {
+        SlackClicker? slack = viaSlack ? client.Slack : null;
+        if (viaSlack && (slack is null || !await slack.AvailableAsync(ct)))
+        {
+            await Console.Error.WriteLineAsync("--via-slack needs the host's Slack simulator and Slack__SigningSecret.");
+            return 2;
+        }
+
         if (!await client.IsHealthyAsync(ct))
         {
             await Console.Error.WriteLineAsync($"No AgentFunctions host answers at {client.BaseAddress}.");
@@ -28,13 +35,14 @@ public sealed class Bench(AgentClient client)
         var awaiting = new List<double>();
         var completed = new List<double>();
         var decisionToDone = new List<double>();
+        var decisionToResume = new List<double>();
         var total = Stopwatch.StartNew();
         for (int i = 0; i < count; i++)
         {
             SessionCreatedView session = await client.CreateSessionAsync(new { user = "bench", org = "bench", approvalTimeoutSeconds = 600 }, ct);
             var clock = Stopwatch.StartNew();
             TurnAcceptedView turn = await client.SendTurnAsync(session.SessionId, text, ct);
-            double? previewMs = null, awaitingMs = null, decidedMs = null;
+            double? previewMs = null, awaitingMs = null, decidedMs = null, resumedMs = null, clickStartMs = null;
             while (true)
             {
                 TurnView view = await client.GetTurnAsync(session.SessionId, turn.Turn, ct);
@@ -47,8 +55,22 @@ public sealed class Bench(AgentClient client)
                 if (view.PendingApproval is not null && decidedMs is null)
                 {
                     awaitingMs = now;
-                    await client.DecideAsync(session.SessionId, turn.Turn, ApprovalDecisionKind.Approve, "bench", null, ct);
+                    clickStartMs = clock.Elapsed.TotalMilliseconds;
+                    if (slack is not null)
+                    {
+                        await slack.ClickAsync(session.SessionId, turn.Turn, "approve", "bench", null, ct);
+                    }
+                    else
+                    {
+                        await client.DecideAsync(session.SessionId, turn.Turn, ApprovalDecisionKind.Approve, "bench", null, ct);
+                    }
+
                     decidedMs = clock.Elapsed.TotalMilliseconds;
+                }
+
+                if (clickStartMs is not null && resumedMs is null && view.Approvals.Any(a => a.Resolution == ApprovalResolution.Approved))
+                {
+                    resumedMs = now;
                 }
 
                 if (view.Phase == TurnPhase.Completed.Snake())
@@ -63,6 +85,7 @@ public sealed class Bench(AgentClient client)
                     awaiting.Add(awaitingMs ?? now);
                     completed.Add(now);
                     decisionToDone.Add(now - (decidedMs ?? now));
+                    decisionToResume.Add((resumedMs ?? now) - (clickStartMs ?? now));
                     break;
                 }
 
@@ -82,6 +105,8 @@ public sealed class Bench(AgentClient client)
             toApprovalWaitMs = Stats(awaiting),
             toCompletionMs = Stats(completed),
             approvalToCompletionMs = Stats(decisionToDone),
+            decisionVia = slack is null ? "api" : "slack (signed webhook)",
+            decisionToTurnResumedMs = Stats(decisionToResume),
             wallClockSeconds = Math.Round(total.Elapsed.TotalSeconds, 1),
         };
         Console.WriteLine();
@@ -90,6 +115,7 @@ public sealed class Bench(AgentClient client)
         Console.WriteLine($"  POST turn → waiting approval:  p50 {report.toApprovalWaitMs.P50,7:0} ms   p95 {report.toApprovalWaitMs.P95,7:0} ms");
         Console.WriteLine($"  POST turn → completed:         p50 {report.toCompletionMs.P50,7:0} ms   p95 {report.toCompletionMs.P95,7:0} ms   (approved as soon as asked)");
         Console.WriteLine($"  approval → completed:          p50 {report.approvalToCompletionMs.P50,7:0} ms   p95 {report.approvalToCompletionMs.P95,7:0} ms");
+        Console.WriteLine($"  {(slack is null ? "API decision" : "signed Slack click"),-20} → turn resumed: p50 {report.decisionToTurnResumedMs.P50,7:0} ms   p95 {report.decisionToTurnResumedMs.P95,7:0} ms");
         if (output is not null)
         {
             Directory.CreateDirectory(output.DirectoryName!);

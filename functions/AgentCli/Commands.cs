@@ -182,9 +182,10 @@ public static class Commands
         var label = new Option<string>("--label") { Description = "Name of this run in the report (for example the backend)", DefaultValueFactory = _ => "run" };
         var output = new Option<FileInfo?>("--out") { Description = "Append the figures as a JSON line to this file" };
         var ticket = new Option<FileInfo>("--ticket") { DefaultValueFactory = _ => new FileInfo("samples/tickets/TICKET-101.md") };
-        var command = new Command("bench", "Measure POST turn → plan preview and → completion over N turns (approves at once)") { count, label, output, ticket };
+        var viaSlack = new Option<bool>("--via-slack") { Description = "Approve by clicking the Slack message through the signed webhook (needs the host's Slack simulator)" };
+        var command = new Command("bench", "Measure POST turn → plan preview and → completion over N turns (approves at once)") { count, label, output, ticket, viaSlack };
         command.SetAction((p, ct) => new Bench(AgentClient.For(p.GetValue(Host)!))
-            .RunAsync(p.GetValue(count), p.GetValue(label)!, p.GetValue(ticket)!, p.GetValue(output), ct));
+            .RunAsync(p.GetValue(count), p.GetValue(label)!, p.GetValue(ticket)!, p.GetValue(output), p.GetValue(viaSlack), ct));
         return command;
     }
 }

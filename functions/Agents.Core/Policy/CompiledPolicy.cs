@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
 using Cel;
 
 namespace Agents.Core.Policy;
@@ -12,6 +14,8 @@ namespace Agents.Core.Policy;
 /// </summary>
 public sealed class CompiledPolicy
 {
+    static readonly ConcurrentDictionary<string, Regex> Patterns = new(StringComparer.Ordinal);
+
     readonly IReadOnlyList<(PolicyRule Rule, CelProgramDelegate Program)> rules;
 
     CompiledPolicy(string version, PolicyMode mode, string? description, IReadOnlyList<(PolicyRule, CelProgramDelegate)> rules, string source, string text)
@@ -41,6 +45,11 @@ public sealed class CompiledPolicy
     {
         (string version, PolicyMode mode, string? description, IReadOnlyList<PolicyRule> parsed) = PolicyDocument.Parse(text, source);
         var environment = new CelEnvironment(null, null);
+
+        // CEL's matches() built a new Regex on every call; patterns come from the policy text, so compile each once.
+        // The timeout bounds a pathological pattern against attacker-controlled arguments (it counts as an evaluation error: forbid).
+        environment.RegisterFunction("matches", [typeof(string), typeof(string)], args =>
+            Patterns.GetOrAdd((string)args[1]!, pattern => new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100))).IsMatch((string)args[0]!));
         var compiled = new List<(PolicyRule, CelProgramDelegate)>();
         foreach (PolicyRule rule in parsed)
         {

@@ -59,6 +59,7 @@ public static class PolicyInputs
             ["environment"] = input.Resource.Environment,
             ["sensitivity"] = input.Resource.Sensitivity,
             ["paths"] = input.Resource.Paths.Cast<object?>().ToList(),
+            ["paths_text"] = string.Join('\n', input.Resource.Paths),
             ["data_tags"] = input.Resource.DataTags.Cast<object?>().ToList(),
         },
         ["context"] = new Dictionary<string, object?>
