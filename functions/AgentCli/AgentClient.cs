@@ -57,6 +57,9 @@ public sealed class AgentClient(HttpClient http) : IDisposable
             .ToList();
     }
 
+    public Task<ChainVerification> VerifyEventsAsync(string sessionId, CancellationToken ct) =>
+        this.SendAsync<ChainVerification>(HttpMethod.Get, $"api/sessions/{sessionId}/events/verify", null, ct);
+
     public void Dispose() => http.Dispose();
 
     async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)

@@ -24,6 +24,7 @@ public static class Commands
         root.Subcommands.Add(Decide("revise", ApprovalDecisionKind.Revise, "Send the plan back with your rationale; the agent re-plans"));
         root.Subcommands.Add(Decide("deny", ApprovalDecisionKind.Deny, "Deny the steps a turn is waiting on; the rest of the turn finishes without them"));
         root.Subcommands.Add(Events());
+        root.Subcommands.Add(Verify());
         root.Subcommands.Add(DemoCommand());
         root.Subcommands.Add(BenchCommand());
         return root;
@@ -159,6 +160,31 @@ public static class Commands
             }
             while (p.GetValue(follow) && !ct.IsCancellationRequested);
             return 0;
+        });
+        return command;
+    }
+
+    static Command Verify()
+    {
+        var session = new Argument<string>("session") { Description = "Session id" };
+        var command = new Command("verify", "Check a session's event log hash chain; exits 2 and says where when an event was edited, dropped, duplicated or reordered") { session };
+        command.SetAction(async (p, ct) =>
+        {
+            using AgentClient client = AgentClient.For(p.GetValue(Host)!);
+            Agents.Core.Storage.ChainVerification report = await client.VerifyEventsAsync(p.GetValue(session)!, ct);
+            if (report.Valid)
+            {
+                Console.WriteLine($"{report.SessionId}: {report.Events} events, chain intact (head {report.HeadHash?[..12]})");
+                return 0;
+            }
+
+            Console.WriteLine($"{report.SessionId}: {report.Events} events, {report.Problems.Count} problem(s):");
+            foreach (var problem in report.Problems)
+            {
+                Console.WriteLine($"  line {problem.Line}{(problem.Seq is { } seq ? $" (event {seq})" : string.Empty)}: {problem.Kind.Snake()}: {problem.Detail}");
+            }
+
+            return 2;
         });
         return command;
     }

@@ -71,6 +71,13 @@ public static class HttpTriggers
         string sessionId) =>
         new HandlerResult(await AgentApi.GetEventsAsync(req, Sessions(req, client), sessionId));
 
+    [Function(nameof(VerifyEvents))]
+    public static async Task<IActionResult> VerifyEvents(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = AgentApi.VerifyEventsRoute)] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        string sessionId) =>
+        new HandlerResult(await AgentApi.VerifyEventsAsync(req, Sessions(req, client), sessionId));
+
     [Function(nameof(GetPayload))]
     public static async Task<IActionResult> GetPayload(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = AgentApi.PayloadRoute)] HttpRequest req,

@@ -75,6 +75,7 @@ public static class AgentHostApp
         api.MapGet(AgentApi.TurnRoute, (HttpRequest request, SessionService sessions, string sessionId, string turn) => AgentApi.GetTurnAsync(request, sessions, sessionId, turn));
         api.MapPost(AgentApi.ApprovalsRoute, (HttpRequest request, SessionService sessions, string sessionId, string turn) => AgentApi.SubmitApprovalAsync(request, sessions, sessionId, turn));
         api.MapGet(AgentApi.EventsRoute, (HttpRequest request, SessionService sessions, string sessionId) => AgentApi.GetEventsAsync(request, sessions, sessionId));
+        api.MapGet(AgentApi.VerifyEventsRoute, (HttpRequest request, SessionService sessions, string sessionId) => AgentApi.VerifyEventsAsync(request, sessions, sessionId));
         api.MapGet(AgentApi.PayloadRoute, (HttpRequest request, SessionService sessions, string sessionId, string sha256) => AgentApi.GetPayloadAsync(request, sessions, sessionId, sha256));
         api.MapPost(SlackEndpoints.InteractionsRoute, (HttpRequest request, SlackInteractions slack) => SlackEndpoints.InteractionsAsync(request, slack));
         api.MapGet(AgentApi.HealthRoute, (DurableSidecar sidecar) => AgentApi.Health(sidecar.Backend.ToString()));

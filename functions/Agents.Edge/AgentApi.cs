@@ -24,6 +24,7 @@ public static class AgentApi
     public const string TurnRoute = "sessions/{sessionId}/turns/{turn}";
     public const string ApprovalsRoute = "sessions/{sessionId}/turns/{turn}/approvals";
     public const string EventsRoute = "sessions/{sessionId}/events";
+    public const string VerifyEventsRoute = "sessions/{sessionId}/events/verify";
     public const string PayloadRoute = "sessions/{sessionId}/payloads/{sha256}";
     public const string HealthRoute = "health";
 
@@ -96,6 +97,10 @@ public static class AgentApi
             return Results.Text(lines, "application/x-ndjson; charset=utf-8");
         });
     }
+
+    /// <summary>200 with the verification report, valid or not: a broken chain is a finding, not a failed request.</summary>
+    public static async Task<IResult> VerifyEventsAsync(HttpRequest request, SessionService sessions, string sessionId) =>
+        EdgeResults.From(await sessions.VerifyEventsAsync(sessionId, request.HttpContext.RequestAborted).ConfigureAwait(false), report => EdgeResults.Json(report));
 
     public static async Task<IResult> GetPayloadAsync(HttpRequest request, SessionService sessions, string sessionId, string sha256)
     {

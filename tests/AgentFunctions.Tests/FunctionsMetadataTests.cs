@@ -18,6 +18,7 @@ public partial class FunctionsMetadataTests
         ("GetTurn", "get", AgentApi.TurnRoute),
         ("SubmitApproval", "post", AgentApi.ApprovalsRoute),
         ("GetEvents", "get", AgentApi.EventsRoute),
+        ("VerifyEvents", "get", AgentApi.VerifyEventsRoute),
         ("GetPayload", "get", AgentApi.PayloadRoute),
         ("Health", "get", AgentApi.HealthRoute),
         ("SlackInteractions", "post", SlackEndpoints.InteractionsRoute),

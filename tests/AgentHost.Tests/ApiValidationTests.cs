@@ -67,6 +67,7 @@ public sealed class ApiValidationTests(HostFixture host)
     [InlineData("GET", "api/sessions/nosuchsession1")]
     [InlineData("GET", "api/sessions/NOT..VALID")]
     [InlineData("GET", "api/sessions/nosuchsession1/events")]
+    [InlineData("GET", "api/sessions/nosuchsession1/events/verify")]
     [InlineData("GET", "api/sessions/nosuchsession1/turns/1")]
     [InlineData("POST", "api/sessions/nosuchsession1/turns")]
     [InlineData("POST", "api/sessions/nosuchsession1/turns/1/approvals")]
@@ -180,6 +181,7 @@ public sealed class ApiValidationTests(HostFixture host)
         HttpResponseMessage decided = await host.Http.PostJsonAsync($"api/sessions/{id}/turns/1/approvals", """{"decision":"approve","approver":"lee","rationale":"ok"}""");
         JsonElement done = await host.Http.WaitForTurnAsync(id, 1, Api.IsCompleted);
         HttpResponseMessage events = await host.Http.GetAsync($"api/sessions/{id}/events");
+        JsonElement verified = await (await host.Http.GetAsync($"api/sessions/{id}/events/verify")).JsonAsync();
 
         Assert.Equal("awaiting_approval", waiting.GetProperty("phase").GetString());
         Assert.Equal(6, waiting.GetProperty("plan").GetProperty("plan").GetProperty("steps").GetArrayLength());
@@ -192,6 +194,9 @@ public sealed class ApiValidationTests(HostFixture host)
         Assert.Equal("application/x-ndjson", events.Content.Headers.ContentType!.MediaType);
         string[] lines = (await events.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains(lines, l => JsonDocument.Parse(l).RootElement.GetProperty("type").GetString() == "turn.completed");
+        Assert.True(verified.GetProperty("valid").GetBoolean());
+        Assert.Equal(lines.Length, verified.GetProperty("events").GetInt32());
+        Assert.Empty(verified.GetProperty("problems").EnumerateArray());
 
         // The plan preview is stored once by reference and can be fetched by its hash.
         string sha = waiting.GetProperty("plan").GetProperty("planRef").GetProperty("sha256").GetString()!;

@@ -453,6 +453,17 @@ public sealed partial class SessionService(
         return new ApiResult<IReadOnlyList<AgentEvent>>(await events.ReadAsync(sessionId, cancellationToken).ConfigureAwait(false), null);
     }
 
+    /// <summary>Recomputes the session's hash chain and reports every edited, dropped, duplicated or reordered event.</summary>
+    public async Task<ApiResult<ChainVerification>> VerifyEventsAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        if (!Ids.IsValidSessionId(sessionId) || !await this.SessionExistsAsync(sessionId, cancellationToken).ConfigureAwait(false))
+        {
+            return NoSuchSession(sessionId);
+        }
+
+        return EventChain.Verify(sessionId, await events.ReadLinesAsync(sessionId, cancellationToken).ConfigureAwait(false));
+    }
+
     public async Task<ApiResult<Payload>> GetPayloadAsync(string sessionId, string sha256, CancellationToken cancellationToken = default)
     {
         if (!Ids.IsValidSessionId(sessionId) || !await this.SessionExistsAsync(sessionId, cancellationToken).ConfigureAwait(false))

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Agents.Core.Contracts;
@@ -16,6 +15,9 @@ public interface IEventLog
     Task<IReadOnlyList<AgentEvent>> AppendAsync(string sessionId, IReadOnlyList<EventDraft> drafts, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<AgentEvent>> ReadAsync(string sessionId, CancellationToken cancellationToken = default);
+
+    /// <summary>The log exactly as stored, one JSON event per line, for verification.</summary>
+    Task<IReadOnlyList<string>> ReadLinesAsync(string sessionId, CancellationToken cancellationToken = default);
 
     /// <summary>Where the log lives (a blob URL).</summary>
     Uri LocationOf(string sessionId);
@@ -115,12 +117,15 @@ public sealed class BlobEventLog(BlobContainers containers) : IEventLog
         return (await ReadAllAsync(blob, cancellationToken).ConfigureAwait(false)).Events;
     }
 
-    /// <summary>The hash of an event is SHA-256 over the previous hash and the event's JSON with an empty hash field.</summary>
-    public static string ComputeHash(AgentEvent e, string previousHash)
+    public async Task<IReadOnlyList<string>> ReadLinesAsync(string sessionId, CancellationToken cancellationToken = default)
     {
-        string body = JsonSerializer.Serialize(e with { PrevHash = previousHash, Hash = string.Empty }, JsonDefaults.Web);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(previousHash + "\n" + body)));
+        AppendBlobClient blob = await this.BlobAsync(sessionId).ConfigureAwait(false);
+        byte[]? content = await DownloadAsync(blob, cancellationToken).ConfigureAwait(false);
+        return content is null ? [] : Encoding.UTF8.GetString(content).Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
+
+    /// <summary>The hash of an event is SHA-256 over the previous hash and the event's JSON with an empty hash field.</summary>
+    public static string ComputeHash(AgentEvent e, string previousHash) => EventLogHash.Compute(e, previousHash);
 
     static AgentEvent Chain(AgentEvent e, string previousHash) =>
         e with { PrevHash = previousHash, Hash = ComputeHash(e, previousHash) };
@@ -155,12 +160,8 @@ public sealed class BlobEventLog(BlobContainers containers) : IEventLog
 
     static async Task<(List<AgentEvent> Events, long Length)> ReadAllAsync(AppendBlobClient blob, CancellationToken cancellationToken)
     {
-        byte[] content;
-        try
-        {
-            content = (await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToArray();
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
+        byte[]? content = await DownloadAsync(blob, cancellationToken).ConfigureAwait(false);
+        if (content is null)
         {
             return ([], 0);
         }
@@ -173,6 +174,18 @@ public sealed class BlobEventLog(BlobContainers containers) : IEventLog
         }
 
         return (events, content.LongLength);
+    }
+
+    static async Task<byte[]?> DownloadAsync(AppendBlobClient blob, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToArray();
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
     }
 
     async Task<AppendBlobClient> BlobAsync(string sessionId) =>
