@@ -60,6 +60,19 @@ public sealed class AgentClient(HttpClient http) : IDisposable
     public Task<ChainVerification> VerifyEventsAsync(string sessionId, CancellationToken ct) =>
         this.SendAsync<ChainVerification>(HttpMethod.Get, $"api/sessions/{sessionId}/events/verify", null, ct);
 
+    public Task<Agents.Core.Replay.ReplayStartedView> StartReplayAsync(string sessionId, Agents.Core.Replay.ReplayBody body, CancellationToken ct) =>
+        this.SendAsync<Agents.Core.Replay.ReplayStartedView>(HttpMethod.Post, $"api/sessions/{sessionId}/replay", body, ct);
+
+    public Task<ReplayDiff> GetReplayDiffAsync(string replaySessionId, CancellationToken ct) =>
+        this.SendAsync<ReplayDiff>(HttpMethod.Get, $"api/sessions/{replaySessionId}/replay/diff", null, ct);
+
+    public async Task<string> GetEvalCaseJsonAsync(string sessionId, CancellationToken ct)
+    {
+        using HttpResponseMessage response = await http.GetAsync($"api/sessions/{sessionId}/eval-case", ct);
+        await EnsureAsync(response, ct);
+        return await response.Content.ReadAsStringAsync(ct);
+    }
+
     public void Dispose() => http.Dispose();
 
     async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)

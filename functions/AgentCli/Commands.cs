@@ -25,6 +25,8 @@ public static class Commands
         root.Subcommands.Add(Decide("deny", ApprovalDecisionKind.Deny, "Deny the steps a turn is waiting on; the rest of the turn finishes without them"));
         root.Subcommands.Add(Events());
         root.Subcommands.Add(Verify());
+        root.Subcommands.Add(ReplayCommand());
+        root.Subcommands.Add(EvalCaseCommand());
         root.Subcommands.Add(DemoCommand());
         root.Subcommands.Add(BenchCommand());
         return root;
@@ -185,6 +187,80 @@ public static class Commands
             }
 
             return 2;
+        });
+        return command;
+    }
+
+    static Command ReplayCommand()
+    {
+        var session = new Argument<string>("session") { Description = "The recorded session to replay" };
+        var tools = new Option<string>("--tools") { Description = "recorded: tool outputs from the log; rerun: run the tools again", DefaultValueFactory = _ => "recorded" };
+        var policyVersion = new Option<string?>("--policy-version") { Description = "Replay under this policy version (default: the version in force now)" };
+        var forkTurn = new Option<int?>("--fork-turn") { Description = "Fork: run live from this turn" };
+        var forkStep = new Option<string?>("--fork-step") { Description = "Fork: run live from this step of the fork turn" };
+        var tier = new Option<string?>("--tier") { Description = "Fork: model tier from the fork point (small, frontier, long_context)" };
+        var prompt = new Option<string?>("--prompt") { Description = "Fork: an instruction added to the prompts from the fork point" };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the replay to finish", DefaultValueFactory = _ => 300 };
+        var command = new Command("replay", "Re-run a recorded session from its log (zero model tokens) and print what changed; exits 3 when anything did")
+        {
+            session, tools, policyVersion, forkTurn, forkStep, tier, prompt, timeout,
+        };
+        command.SetAction(async (p, ct) =>
+        {
+            using AgentClient client = AgentClient.For(p.GetValue(Host)!);
+            var body = new Agents.Core.Replay.ReplayBody
+            {
+                Tools = p.GetValue(tools),
+                PolicyVersion = p.GetValue(policyVersion),
+                Fork = p.GetValue(forkTurn) is int turn
+                    ? new Agents.Core.Replay.ReplayForkBody { Turn = turn, Step = p.GetValue(forkStep), Tier = p.GetValue(tier), Prompt = p.GetValue(prompt) }
+                    : null,
+            };
+            var started = await client.StartReplayAsync(p.GetValue(session)!, body, ct);
+            Console.WriteLine($"replay {started.ReplaySession} of {started.OriginalSession}: {started.Turns} turn(s), tools {started.Replay.Tools.Snake()}, policy {started.Replay.PolicyVersion}");
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            ReplayDiff diff = await client.GetReplayDiffAsync(started.ReplaySession, ct);
+            while (!diff.Complete && watch.Elapsed < TimeSpan.FromSeconds(p.GetValue(timeout)))
+            {
+                await Task.Delay(250, ct);
+                diff = await client.GetReplayDiffAsync(started.ReplaySession, ct);
+            }
+
+            Console.WriteLine($"{(diff.Complete ? "finished" : "still running")} in {watch.Elapsed.TotalSeconds:F1} s, {diff.ReplayTokens} model tokens spent: {diff.Summary}");
+            foreach (TurnDiff changed in diff.Turns.Where(t => !t.Same))
+            {
+                foreach (ReplayChange change in changed.Changes)
+                {
+                    Console.WriteLine($"  turn {changed.Turn} {change.Kind}{(change.Step is null ? string.Empty : " " + change.Step)}: {change.Original} → {change.Replay} ({change.Detail})");
+                }
+            }
+
+            Console.WriteLine($"  page: {client.BaseAddress}ui/session.html?id={started.ReplaySession}");
+            return !diff.Complete ? 1 : diff.Same ? 0 : 3;
+        });
+        return command;
+    }
+
+    static Command EvalCaseCommand()
+    {
+        var session = new Argument<string>("session") { Description = "A recorded or replayed session" };
+        var output = new Option<FileInfo?>("--out", "-o") { Description = "Write the case to this file (default: standard output)" };
+        var command = new Command("eval-case", "Export a session as an evaluation case: inputs, approvals, recorded model answers and the expected outcome") { session, output };
+        command.SetAction(async (p, ct) =>
+        {
+            using AgentClient client = AgentClient.For(p.GetValue(Host)!);
+            string json = await client.GetEvalCaseJsonAsync(p.GetValue(session)!, ct);
+            if (p.GetValue(output) is { } file)
+            {
+                await File.WriteAllTextAsync(file.FullName, json, ct);
+                Console.WriteLine($"wrote {file.FullName}");
+            }
+            else
+            {
+                Console.WriteLine(json);
+            }
+
+            return 0;
         });
         return command;
     }

@@ -15,8 +15,12 @@ public sealed class ActivityTriggers(
     RunStepActivity runStep,
     RequestApprovalActivity requestApproval,
     AppendEventsActivity appendEvents,
-    SummarizeTurnActivity summarizeTurn)
+    SummarizeTurnActivity summarizeTurn,
+    ResolveReplayApprovalActivity resolveReplayApproval)
 {
+    [Function(ActivityNames.ResolveReplayApproval)]
+    public Task<RecordedDecision?> ResolveReplayApprovalAsync([ActivityTrigger] ReplayApprovalRequest input, CancellationToken ct) => resolveReplayApproval.ExecuteAsync(input, ct);
+
     [Function(ActivityNames.PlanTurn)]
     public Task<PlanTurnResult> PlanTurnAsync([ActivityTrigger] PlanTurnRequest input, CancellationToken ct) => planTurn.ExecuteAsync(input, ct);
 

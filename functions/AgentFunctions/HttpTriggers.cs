@@ -78,6 +78,27 @@ public static class HttpTriggers
         string sessionId) =>
         new HandlerResult(await AgentApi.VerifyEventsAsync(req, Sessions(req, client), sessionId));
 
+    [Function(nameof(StartReplay))]
+    public static async Task<IActionResult> StartReplay(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ReplayApi.ReplayRoute)] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        string sessionId) =>
+        new HandlerResult(await ReplayApi.StartAsync(req, Replays(req, client), sessionId));
+
+    [Function(nameof(GetReplayDiff))]
+    public static async Task<IActionResult> GetReplayDiff(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ReplayApi.DiffRoute)] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        string sessionId) =>
+        new HandlerResult(await ReplayApi.DiffAsync(req, Replays(req, client), sessionId));
+
+    [Function(nameof(GetEvalCase))]
+    public static async Task<IActionResult> GetEvalCase(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ReplayApi.EvalCaseRoute)] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        string sessionId) =>
+        new HandlerResult(await ReplayApi.EvalCaseAsync(req, Replays(req, client), sessionId));
+
     [Function(nameof(GetPayload))]
     public static async Task<IActionResult> GetPayload(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = AgentApi.PayloadRoute)] HttpRequest req,
@@ -89,6 +110,9 @@ public static class HttpTriggers
     /// <summary>The application service over this invocation's Durable client, with the rest from the request's services.</summary>
     static SessionService Sessions(HttpRequest req, DurableTaskClient client) =>
         ActivatorUtilities.CreateInstance<SessionService>(req.HttpContext.RequestServices, client);
+
+    static Agents.Core.Replay.ReplayService Replays(HttpRequest req, DurableTaskClient client) =>
+        ActivatorUtilities.CreateInstance<Agents.Core.Replay.ReplayService>(req.HttpContext.RequestServices, client);
 
     /// <summary>
     /// Runs a shared handler's <see cref="IResult"/> on the HttpContext. <see cref="IActionResult"/> is the return type

@@ -1,4 +1,5 @@
 using Agents.Core.Hosting;
+using Agents.Core.Replay;
 using Agents.Core.Sessions;
 using Agents.Core.Slack;
 using Agents.Core.Storage;
@@ -77,6 +78,9 @@ public static class AgentHostApp
         api.MapGet(AgentApi.EventsRoute, (HttpRequest request, SessionService sessions, string sessionId) => AgentApi.GetEventsAsync(request, sessions, sessionId));
         api.MapGet(AgentApi.VerifyEventsRoute, (HttpRequest request, SessionService sessions, string sessionId) => AgentApi.VerifyEventsAsync(request, sessions, sessionId));
         api.MapGet(AgentApi.PayloadRoute, (HttpRequest request, SessionService sessions, string sessionId, string sha256) => AgentApi.GetPayloadAsync(request, sessions, sessionId, sha256));
+        api.MapPost(ReplayApi.ReplayRoute, (HttpRequest request, ReplayService replays, string sessionId) => ReplayApi.StartAsync(request, replays, sessionId));
+        api.MapGet(ReplayApi.DiffRoute, (HttpRequest request, ReplayService replays, string sessionId) => ReplayApi.DiffAsync(request, replays, sessionId));
+        api.MapGet(ReplayApi.EvalCaseRoute, (HttpRequest request, ReplayService replays, string sessionId) => ReplayApi.EvalCaseAsync(request, replays, sessionId));
         api.MapPost(SlackEndpoints.InteractionsRoute, (HttpRequest request, SlackInteractions slack) => SlackEndpoints.InteractionsAsync(request, slack));
         api.MapGet(AgentApi.HealthRoute, (DurableSidecar sidecar) => AgentApi.Health(sidecar.Backend.ToString()));
         if (app.ServiceProvider.GetRequiredService<IOptions<SlackOptions>>().Value.Simulator)

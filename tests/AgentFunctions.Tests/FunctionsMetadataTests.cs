@@ -19,6 +19,9 @@ public partial class FunctionsMetadataTests
         ("SubmitApproval", "post", AgentApi.ApprovalsRoute),
         ("GetEvents", "get", AgentApi.EventsRoute),
         ("VerifyEvents", "get", AgentApi.VerifyEventsRoute),
+        ("StartReplay", "post", ReplayApi.ReplayRoute),
+        ("GetReplayDiff", "get", ReplayApi.DiffRoute),
+        ("GetEvalCase", "get", ReplayApi.EvalCaseRoute),
         ("GetPayload", "get", AgentApi.PayloadRoute),
         ("Health", "get", AgentApi.HealthRoute),
         ("SlackInteractions", "post", SlackEndpoints.InteractionsRoute),
@@ -34,6 +37,7 @@ public partial class FunctionsMetadataTests
         ActivityNames.RequestApproval,
         ActivityNames.AppendEvents,
         ActivityNames.SummarizeTurn,
+        ActivityNames.ResolveReplayApproval,
     ];
 
     public static TheoryData<string, string, string> HttpFunctions

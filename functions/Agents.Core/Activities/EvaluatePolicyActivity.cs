@@ -21,6 +21,7 @@ public sealed class EvaluatePolicyActivity(PolicyEvaluator evaluator, IPayloadSt
         string sessionId = input.Session.SessionId;
         var decisions = new List<StepDecision>();
         var log = new List<EventDraft>();
+        await evaluator.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(false);
         foreach (PlanStep step in input.Steps)
         {
             IReadOnlyList<string> patchFiles = await PatchFilesAsync(payloads, sessionId, input.Inputs.GetValueOrDefault(step.Id) ?? [], cancellationToken).ConfigureAwait(false);

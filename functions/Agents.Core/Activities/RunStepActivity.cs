@@ -4,6 +4,7 @@ using Agents.Core.Contracts;
 using Agents.Core.Models;
 using Agents.Core.Orchestrations;
 using Agents.Core.Policy;
+using Agents.Core.Replay;
 using Agents.Core.Storage;
 using Agents.Core.Tools;
 using Microsoft.DurableTask;
@@ -12,7 +13,7 @@ using Microsoft.Extensions.Logging;
 namespace Agents.Core.Activities;
 
 /// <summary>Runs one node of the Action Graph through its tool; the output is stored by reference and logged.</summary>
-public sealed class RunStepActivity(ToolCatalog catalog, PolicyEvaluator policy, IPayloadStore payloads, IEventLog events, ILogger<RunStepActivity> logger)
+public sealed class RunStepActivity(ToolCatalog catalog, PolicyEvaluator policy, IPayloadStore payloads, IEventLog events, ReplayTools replay, ILogger<RunStepActivity> logger)
     : TaskActivity<RunStepRequest, StepResult>
 {
     const int PreviewChars = 240;
@@ -27,7 +28,8 @@ public sealed class RunStepActivity(ToolCatalog catalog, PolicyEvaluator policy,
         bool budgetExhausted = false;
         // The policy again, right before the tool runs: the decision may have changed since the plan was evaluated
         // (a new policy version, a different budget), and an approval only covers exactly what was approved.
-        IReadOnlyList<string> patchFiles = await EvaluatePolicyActivity.PatchFilesAsync(payloads, sessionId, input.Inputs, cancellationToken).ConfigureAwait(false);
+await policy.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(false);
+                IReadOnlyList<string> patchFiles = await EvaluatePolicyActivity.PatchFilesAsync(payloads, sessionId, input.Inputs, cancellationToken).ConfigureAwait(false);
         PolicyDecision decision = policy.Evaluate(input.Session, input.Revision, input.Step, patchFiles, input.Budget);
         string? refusal = decision.Effective switch
         {
@@ -49,7 +51,11 @@ public sealed class RunStepActivity(ToolCatalog catalog, PolicyEvaluator policy,
             };
         }
 
-        if (!catalog.TryGet(input.Step.Tool, out IAgentTool? tool))
+        if (await replay.ServeAsync(input, cancellationToken).ConfigureAwait(false) is { } recorded)
+        {
+            output = recorded;
+        }
+        else if (!catalog.TryGet(input.Step.Tool, out IAgentTool? tool))
         {
             output = ToolOutput.Failure($"unknown tool '{input.Step.Tool}'");
         }
@@ -71,6 +77,7 @@ public sealed class RunStepActivity(ToolCatalog catalog, PolicyEvaluator policy,
                     input.Session, input.Turn, input.Revision, $"{Ids.TurnInstanceId(sessionId, input.Turn)}/r{input.Revision}/step/{input.Step.Id}", input.Allotment)
                 {
                     Step = input.Step.Id,
+                    ReplayLive = input.ReplayLive,
                 },
             };
             try

@@ -49,6 +49,9 @@ public sealed record RunStepRequest(
 
     /// <summary>What the policy sees of the budget now (the binding includes the snapshot).</summary>
     public PolicyBudget Budget { get; init; } = PolicyBudget.None;
+
+    /// <summary>In a replay: the step is at or after the fork point, so its tool and model calls run live.</summary>
+    public bool ReplayLive { get; init; }
 }
 
 /// <summary>The budget as the policy sees it, and the snapshot an approval binds to.</summary>

@@ -33,6 +33,13 @@ public record EventDraft(string Id, string Type, string SessionId, string Summar
     public IReadOnlyDictionary<string, string>? Outputs { get; init; }
 
     public IReadOnlyList<PayloadRef>? Refs { get; init; }
+
+    /// <summary>
+    /// A model call's raw answer on its way to the payload store (private working state, kept for replay): never
+    /// serialized, so it reaches no log, history or response; <see cref="Models.RecordingModelGateway"/> swaps it for a reference.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? RawResponse { get; init; }
 }
 
 /// <summary>An event as stored: the draft plus its position in the log and the hash chain.</summary>
@@ -60,4 +67,5 @@ public static class EventTypes
     public const string ApprovalRequested = "approval.requested";
     public const string ApprovalResolved = "approval.resolved";
     public const string TurnCompleted = "turn.completed";
+    public const string ReplayStarted = "replay.started";
 }

@@ -41,6 +41,9 @@ public sealed record SessionMetadata(
 {
     /// <summary>The principal's roles (the policy reads them; approving needs an approver role once identity is enforced).</summary>
     public IReadOnlyList<string> Roles { get; init; } = [];
+
+    /// <summary>Set when this session is a replay of another (model outputs served from that session's log).</summary>
+    public ReplayInfo? Replay { get; init; }
 }
 
 /// <summary>Hard token caps of a session, fixed when it is created (defaults, then risk tier, org and session overrides).</summary>
@@ -99,6 +102,9 @@ public sealed record SessionState(
     IReadOnlyList<TurnSummary> RecentTurns)
 {
     public const int RecentTurnsKept = 20;
+
+    /// <summary>Turns to run before waiting for new ones (a replay queues the original's turns when it starts).</summary>
+    public IReadOnlyList<TurnRequested> Queued { get; init; } = [];
 }
 
 /// <summary>Settings a session hands to each of its turns (fixed when the session is created).</summary>

@@ -6,6 +6,7 @@ using Agents.Core.Models;
 using Agents.Core.Orchestrations;
 using Agents.Core.Sandbox;
 using Agents.Core.Policy;
+using Agents.Core.Replay;
 using Agents.Core.Sessions;
 using Agents.Core.Slack;
 using Agents.Core.Storage;
@@ -56,7 +57,11 @@ public static class AgentPlatform
         services.AddSingleton<TokenCounter>();
         services.TryAddSingleton<IAzureCredentials, DefaultAzureCredentials>();
         services.TryAddSingleton<IProviderClients, ProviderClients>();
-        services.AddSingleton<IModelGateway, ModelRouter>();
+        services.AddSingleton<ModelRouter>();
+        services.AddSingleton<RecordingModelGateway>();
+        services.AddSingleton<ReplaySource>();
+        services.AddSingleton<ReplayTools>();
+        services.AddSingleton<IModelGateway, ReplayingModelGateway>();
 
         services.AddSingleton<RepositoryWorkspace>();
         services.AddSingleton<WasmSandbox>();
@@ -73,6 +78,8 @@ public static class AgentPlatform
         services.AddSingleton<PolicyEvaluator>();
         services.AddSingleton<ReadGuard>();
         services.AddHostedService<PolicyReloader>();
+        services.AddSingleton<PolicyArchive>();
+        services.AddHostedService<PolicyArchiver>();
 
         services.AddOptions<SlackOptions>().Bind(configuration.GetSection(SlackOptions.Section));
         services.AddHttpClient(SlackApi.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
@@ -90,6 +97,8 @@ public static class AgentPlatform
         services.AddTransient<RequestApprovalActivity>();
         services.AddTransient<AppendEventsActivity>();
         services.AddTransient<SummarizeTurnActivity>();
+        services.AddTransient<ResolveReplayApprovalActivity>();
+        services.AddScoped<ReplayService>();
         services.AddScoped<SessionService>();
         return services;
     }
@@ -104,5 +113,6 @@ public static class AgentPlatform
             .AddActivity<RunStepActivity>(ActivityNames.RunStep)
             .AddActivity<RequestApprovalActivity>(ActivityNames.RequestApproval)
             .AddActivity<AppendEventsActivity>(ActivityNames.AppendEvents)
-            .AddActivity<SummarizeTurnActivity>(ActivityNames.SummarizeTurn);
+            .AddActivity<SummarizeTurnActivity>(ActivityNames.SummarizeTurn)
+            .AddActivity<ResolveReplayApprovalActivity>(ActivityNames.ResolveReplayApproval);
 }

@@ -17,6 +17,9 @@ namespace Agents.Core.Models;
 public sealed record ModelCallContext(SessionMetadata Session, int Turn, int Revision, string Scope, TokenAllotment Allotment)
 {
     public string? Step { get; init; }
+
+    /// <summary>In a replay: this call is at or after the fork point, so it goes to a live model.</summary>
+    public bool ReplayLive { get; init; }
 }
 
 /// <summary>A model call as the pipeline asks for it: what for, which tier, the messages, the output cap and contract.</summary>
@@ -172,6 +175,7 @@ public sealed class ModelRouter(
                 Tokens = usage,
                 CostUsd = callCost,
                 LatencyMs = ms,
+                RawResponse = response.Text,
                 Inputs = new Dictionary<string, string>
                 {
                     ["purpose"] = request.Purpose,

@@ -12,4 +12,5 @@ public static class ActivityNames
     public const string RequestApproval = nameof(RequestApproval);
     public const string AppendEvents = nameof(AppendEvents);
     public const string SummarizeTurn = nameof(SummarizeTurn);
+    public const string ResolveReplayApproval = nameof(ResolveReplayApproval);
 }

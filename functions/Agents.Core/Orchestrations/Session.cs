@@ -17,31 +17,40 @@ public static class Session
         context.SetCustomStatus(Status(state, SessionPhase.Idle, activeTurn: null, expiresAt));
 
         TurnRequested request;
-        using (var cancel = new CancellationTokenSource())
+        if (state.Queued.Count > 0)
         {
-            Task<TurnRequested> next = context.WaitForExternalEvent<TurnRequested>(TurnRequested.EventName, cancel.Token);
-            Task idle = context.CreateTimer(expiresAt, cancel.Token);
-            if (await Task.WhenAny(next, idle) == idle)
+            // Queued turns (a replay's) run first, one after the other, without waiting for a request.
+            request = state.Queued[0];
+            state = state with { Queued = state.Queued.Skip(1).ToList() };
+        }
+        else
+        {
+            using (var cancel = new CancellationTokenSource())
             {
+                Task<TurnRequested> next = context.WaitForExternalEvent<TurnRequested>(TurnRequested.EventName, cancel.Token);
+                Task idle = context.CreateTimer(expiresAt, cancel.Token);
+                if (await Task.WhenAny(next, idle) == idle)
+                {
+                    cancel.Cancel();
+                    await context.CallActivityAsync(
+                        ActivityNames.AppendEvents,
+                        new AppendEventsRequest(sessionId, [
+                            new EventDraft($"{Ids.SessionInstanceId(sessionId)}/{EventTypes.SessionExpired}", EventTypes.SessionExpired, sessionId,
+                                $"idle for {state.IdleTtl}; session closed after {state.TurnCount} turn(s)")
+                            {
+                                Time = context.CurrentUtcDateTime,
+                            },
+                        ]),
+                        Turn.ActivityRetry);
+
+                    // Set after the event is logged, so a client that sees "expired" finds it in the log too.
+                    context.SetCustomStatus(Status(state, SessionPhase.Expired, activeTurn: null, expiresAt));
+                    return new SessionOutcome(sessionId, "expired", state.TurnCount, state.Budget);
+                }
+
                 cancel.Cancel();
-                await context.CallActivityAsync(
-                    ActivityNames.AppendEvents,
-                    new AppendEventsRequest(sessionId, [
-                        new EventDraft($"{Ids.SessionInstanceId(sessionId)}/{EventTypes.SessionExpired}", EventTypes.SessionExpired, sessionId,
-                            $"idle for {state.IdleTtl}; session closed after {state.TurnCount} turn(s)")
-                        {
-                            Time = context.CurrentUtcDateTime,
-                        },
-                    ]),
-                    Turn.ActivityRetry);
-
-                // Set after the event is logged, so a client that sees "expired" finds it in the log too.
-                context.SetCustomStatus(Status(state, SessionPhase.Expired, activeTurn: null, expiresAt));
-                return new SessionOutcome(sessionId, "expired", state.TurnCount, state.Budget);
+                request = await next;
             }
-
-            cancel.Cancel();
-            request = await next;
         }
 
         if (request.Turn != state.TurnCount + 1)

@@ -46,6 +46,7 @@ public static class Turn
         bool budgetExhausted;
         bool backoffLogged;
         CloseApproval? closing;
+        readonly Dictionary<string, int> replayedDecisions = new(StringComparer.Ordinal);
 
         public async Task<TurnResult> ExecuteAsync()
         {
@@ -327,6 +328,7 @@ public static class Turn
                     Allotment = allotment,
                     Approval = node.Approval,
                     Budget = this.PolicyBudget(),
+                    ReplayLive = input.Session.Replay?.IsLiveStep(input.Turn, step.Id, this.preview!.Plan.Steps.Select(s => s.Id).ToList()) ?? false,
                 },
                 ActivityRetry);
         }
@@ -437,6 +439,20 @@ public static class Turn
             }
 
             var steps = gated.Select(n => this.Step(n.Id)).ToList();
+            if (input.Session.Replay is { } replay)
+            {
+                // A replay asks nobody: the decision comes from the original's log (see WaitForDecisionAsync).
+                this.pendingEvents.Add(this.Event(EventTypes.ApprovalRequested, $"approval {approval.ApprovalId} for {string.Join(", ", approval.Steps)}: decided from the recording of {replay.OriginalSession}") with
+                {
+                    Id = $"{this.instanceId}/approval/{approval.ApprovalId}/requested",
+                    Decision = "replayed",
+                    Inputs = new Dictionary<string, string> { ["approvalId"] = approval.ApprovalId, ["steps"] = string.Join(",", approval.Steps) },
+                });
+                this.pendingApproval = approval;
+                this.phase = TurnPhase.AwaitingApproval;
+                return this.WaitForDecisionAsync(approval);
+            }
+
             ApprovalNotice? notice = await context.CallActivityAsync<ApprovalNotice?>(
                 ActivityNames.RequestApproval,
                 new RequestApprovalRequest(input.Session, input.Turn, this.revision, approval, steps, this.tokens, this.cost)
@@ -460,6 +476,11 @@ public static class Turn
         /// </summary>
         async Task<ApprovalRecord> WaitForDecisionAsync(PendingApproval approval)
         {
+            if (input.Session.Replay is not null)
+            {
+                return await this.ReplayDecisionAsync(approval);
+            }
+
             using var cancel = new CancellationTokenSource();
             Task timeout = context.CreateTimer(approval.ExpiresAt, cancel.Token);
             for (int stale = 0; stale < MaxStaleDecisions; stale++)
@@ -513,6 +534,40 @@ public static class Turn
             // Bounded so that a flood of stale decisions cannot grow the history without end.
             cancel.Cancel();
             return this.Close(approval, ApprovalResolution.Denied, $"denied after {MaxStaleDecisions} decisions that named other approvals");
+        }
+
+        /// <summary>The original's next decision on the same request number, applied as if the same person had clicked again.</summary>
+        async Task<ApprovalRecord> ReplayDecisionAsync(PendingApproval approval)
+        {
+            int index = this.replayedDecisions.GetValueOrDefault(approval.ApprovalId);
+            this.replayedDecisions[approval.ApprovalId] = index + 1;
+            int sequence = int.Parse(approval.ApprovalId[(approval.ApprovalId.LastIndexOf(":a-", StringComparison.Ordinal) + 3)..], System.Globalization.CultureInfo.InvariantCulture);
+            RecordedDecision? recorded = await context.CallActivityAsync<RecordedDecision?>(
+                ActivityNames.ResolveReplayApproval,
+                new ReplayApprovalRequest(input.Session, input.Turn, sequence, index, approval.Steps) { Events = this.TakeEvents() },
+                ActivityRetry);
+            if (recorded is null)
+            {
+                return this.Close(approval, ApprovalResolution.Denied, "no recorded decision: the original never decided this request (replay)");
+            }
+
+            if (recorded.Resolution == ApprovalResolution.TimedOut)
+            {
+                return this.Close(approval, ApprovalResolution.TimedOut, "timed out in the original (replay)");
+            }
+
+            ApprovalResolution resolution = recorded.Resolution == ApprovalResolution.Revised && this.revision >= input.Settings.MaxRevisions
+                ? ApprovalResolution.Denied
+                : recorded.Resolution;
+            var named = recorded.Steps.Where(approval.Steps.Contains).ToList();
+            IReadOnlyList<string> answered = resolution == ApprovalResolution.Revised || named.Count == 0 ? approval.Steps : named;
+            return new ApprovalRecord(approval.ApprovalId, answered, resolution, recorded.Approver, recorded.Rationale,
+                recorded.Channel ?? "replay", approval.RequestedAt, context.CurrentUtcDateTime)
+            {
+                Bindings = answered.ToDictionary(id => id, id => approval.Bindings.GetValueOrDefault(id) ?? string.Empty, StringComparer.Ordinal),
+                PolicyVersion = approval.PolicyVersion,
+                BudgetSnapshot = approval.BudgetSnapshot,
+            };
         }
 
         ApprovalRecord Close(PendingApproval approval, ApprovalResolution resolution, string why) =>
@@ -607,6 +662,7 @@ public static class Turn
                 Inputs = new Dictionary<string, string>
                 {
                     ["approvalId"] = record.ApprovalId,
+                    ["steps"] = string.Join(",", record.Steps),
                     ["rationale"] = record.Rationale ?? string.Empty,
                     ["channel"] = record.Channel ?? string.Empty,
                 },

@@ -7,13 +7,27 @@ using Agents.Core.Tools;
 namespace Agents.Core.Policy;
 
 /// <summary>Builds what the policy sees of one planned tool call and asks the policy in force (or a named version).</summary>
-public sealed class PolicyEvaluator(IPolicyStore store, ToolCatalog catalog, RepositoryWorkspace workspace, ILoadState load)
+public sealed class PolicyEvaluator(IPolicyStore store, ToolCatalog catalog, RepositoryWorkspace workspace, ILoadState load, Storage.IPayloadStore? payloads = null)
 {
+    /// <summary>
+    /// A replay runs under the policy version it names; after a restart that version may not be loaded here yet, so
+    /// it is loaded from the copy the replay keeps in its payloads.
+    /// </summary>
+    public async Task EnsureLoadedAsync(SessionMetadata session, CancellationToken cancellationToken = default)
+    {
+        if (session.Replay is { PolicyRef: { } reference } replay && payloads is not null && store.Version(replay.PolicyVersion) is null)
+        {
+            string text = await Storage.PayloadStoreExtensions.GetTextAsync(payloads, session.SessionId, reference, cancellationToken).ConfigureAwait(false);
+            store.Pin(text, $"replay {session.SessionId}");
+        }
+    }
+
     /// <summary>Tools that act on the turn's drafted patch: the files it changes are their resource paths.</summary>
     static readonly HashSet<string> PatchConsumers = new(StringComparer.Ordinal) { "run_tests", "open_pull_request", "git_push" };
 
     public PolicyDecision Evaluate(SessionMetadata session, int revision, PlanStep step, IReadOnlyList<string> patchFiles, PolicyBudget budget, string? version = null)
     {
+        version ??= session.Replay?.PolicyVersion;
         CompiledPolicy policy = version is null ? store.Current : store.Version(version) ?? throw new InvalidOperationException($"policy version '{version}' is not loaded");
         IReadOnlyList<string> paths = PathsOf(step, patchFiles);
         string risk = catalog.TryGet(step.Tool, out IAgentTool? tool) ? tool.Definition.Risk.Snake() : "high";

@@ -33,6 +33,9 @@ public interface IPolicyStore
 
     /// <summary>Loads a document; on failure the current version stays and the reason is returned.</summary>
     string? TryLoad(string text, string source);
+
+    /// <summary>Makes a version available by name without putting it in force (a replay under a past policy).</summary>
+    CompiledPolicy Pin(string text, string source);
 }
 
 public sealed partial class PolicyStore : IPolicyStore
@@ -55,6 +58,12 @@ public sealed partial class PolicyStore : IPolicyStore
     public string? LastError { get; private set; }
 
     public CompiledPolicy? Version(string version) => this.versions.GetValueOrDefault(version);
+
+    public CompiledPolicy Pin(string text, string source)
+    {
+        CompiledPolicy loaded = CompiledPolicy.Load(text, source);
+        return this.versions.GetOrAdd(loaded.Version, loaded);
+    }
 
     public string? TryLoad(string text, string source)
     {

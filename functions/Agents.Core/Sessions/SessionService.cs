@@ -188,6 +188,12 @@ public sealed partial class SessionService(
             return new ApiError(ApiErrorKind.Conflict, "The session is closed", $"Session {sessionId} is {Describe(session, status)}; start a new session with POST {Base}.");
         }
 
+        if (status?.Metadata.Replay is { } replay)
+        {
+            return new ApiError(ApiErrorKind.Conflict, "A replay takes no new turns",
+                $"Session {sessionId} replays the turns of {replay.OriginalSession}. To try something different, fork the original: POST {Base}/{replay.OriginalSession}/replay with a \"fork\".");
+        }
+
         int turnCount = status?.TurnCount ?? 0;
         if (idempotencyKey is not null)
         {
@@ -489,7 +495,7 @@ public sealed partial class SessionService(
     async Task<bool> SessionExistsAsync(string sessionId, CancellationToken cancellationToken) =>
         await durable.GetInstanceAsync(Ids.SessionInstanceId(sessionId), getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is not null;
 
-    static SessionStatus? ReadSessionStatus(OrchestrationMetadata session)
+    internal static SessionStatus? ReadSessionStatus(OrchestrationMetadata session)
     {
         SessionStatus? status = session.ReadCustomStatusAs<SessionStatus>();
         if (status is not null)
