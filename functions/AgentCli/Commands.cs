@@ -26,6 +26,7 @@ public static class Commands
         root.Subcommands.Add(Events());
         root.Subcommands.Add(Verify());
         root.Subcommands.Add(ReplayCommand());
+        root.Subcommands.Add(ReplayBenchCommand());
         root.Subcommands.Add(EvalCaseCommand());
         root.Subcommands.Add(DemoCommand());
         root.Subcommands.Add(BenchCommand());
@@ -275,6 +276,18 @@ public static class Commands
         var command = new Command("demo", "The sample run: open a session for a ticket, show the plan preview, stop for approval, finish") { ticket, user, org, decide, approver };
         command.SetAction((p, ct) => new Demo(AgentClient.For(p.GetValue(Host)!), p.GetValue(approver)!)
             .RunAsync(p.GetValue(ticket)!, p.GetValue(user)!, p.GetValue(org)!, p.GetValue(decide), ct));
+        return command;
+    }
+
+    static Command ReplayBenchCommand()
+    {
+        var steps = new Option<int>("--steps") { Description = "Record a session of at least this many steps", DefaultValueFactory = _ => 20 };
+        var repeats = new Option<int>("--repeats") { Description = "Replays per tool mode", DefaultValueFactory = _ => 5 };
+        var output = new Option<FileInfo?>("--out") { Description = "Append the figures as a JSON line to this file" };
+        var ticket = new Option<FileInfo>("--ticket") { DefaultValueFactory = _ => new FileInfo("samples/tickets/TICKET-101.md") };
+        var command = new Command("bench-replay", "Record a session of N steps, then time its replay (recorded and re-run tools)") { steps, repeats, output, ticket };
+        command.SetAction((p, ct) => new ReplayBench(AgentClient.For(p.GetValue(Host)!))
+            .RunAsync(p.GetValue(steps), p.GetValue(repeats), p.GetValue(ticket)!, p.GetValue(output), ct));
         return command;
     }
 
