@@ -7,6 +7,7 @@ using Agents.Edge;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Grpc;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 
 namespace AgentHost;
@@ -19,6 +20,7 @@ public static class AgentHostApp
         WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
         builder.AddAgentHost();
         WebApplication app = builder.Build();
+        app.UseAgentUi();
         app.MapAgentApi();
         return app;
     }
@@ -66,10 +68,44 @@ public static class AgentHostApp
         internals?.GetType().GetProperty("SilentDisconnectTimeout")?.SetValue(internals, Timeout.InfiniteTimeSpan);
     }
 
+    /// <summary>
+    /// The web UI: the static files of wwwroot (copied beside the host's assembly) at <c>/</c> and <c>/ui/</c>. The page
+    /// loads nothing from another origin, and the Content-Security-Policy says so to the browser.
+    /// </summary>
+    public static WebApplication UseAgentUi(this WebApplication app)
+    {
+        string root = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        if (!Directory.Exists(root))
+        {
+            return app; // a build without the UI: the API alone
+        }
+
+        var files = new PhysicalFileProvider(root);
+        foreach (PathString path in new[] { PathString.Empty, new PathString("/ui") })
+        {
+            app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files, RequestPath = path });
+            app.UseStaticFiles(new StaticFileOptions
+            {
+                FileProvider = files,
+                RequestPath = path,
+                OnPrepareResponse = context =>
+                {
+                    IHeaderDictionary headers = context.Context.Response.Headers;
+                    headers.CacheControl = "no-cache";
+                    headers.XContentTypeOptions = "nosniff";
+                    headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+                },
+            });
+        }
+
+        return app;
+    }
+
     /// <summary>The API's routes, mapped to the shared handlers. The Functions app maps the same routes to the same handlers.</summary>
     public static IEndpointRouteBuilder MapAgentApi(this IEndpointRouteBuilder app)
     {
         RouteGroupBuilder api = app.MapGroup("/api");
+        api.MapGet(SessionListApi.ListRoute, (HttpRequest request, SessionService sessions) => SessionListApi.ListSessionsAsync(request, sessions));
         api.MapPost(AgentApi.SessionsRoute, (HttpRequest request, SessionService sessions) => AgentApi.CreateSessionAsync(request, sessions));
         api.MapGet(AgentApi.SessionRoute, (HttpRequest request, SessionService sessions, string sessionId) => AgentApi.GetSessionAsync(request, sessions, sessionId));
         api.MapPost(AgentApi.TurnsRoute, (HttpRequest request, SessionService sessions, string sessionId) => AgentApi.SubmitTurnAsync(request, sessions, sessionId));

@@ -1,0 +1,520 @@
+// AgentFunctions UI: sessions, a turn's Action Graph, policy and approvals, its timeline, replay.
+// Routes (hash): #/sessions[?before=cursor], #/sessions/{id}, #/sessions/{id}/turns/{n}[?node=step].
+// Read-only: it calls the GET routes of the API, plus POST /replay when asked to.
+
+import { api, links, ApiError } from './api.js';
+import { h, replace, time, duration, between, integer, usd, label, badge, prettyJson, facts, shortHash } from './dom.js';
+import { renderDag, STATUSES } from './dag.js';
+
+const main = document.getElementById('main');
+const crumbs = document.getElementById('crumbs');
+const announcer = document.getElementById('announcer');
+const POLL_MS = 1500;
+const PAGE_SIZE = 20;
+
+let generation = 0;
+let timer = null;
+
+// ---------------------------------------------------------------------------------------------------------------- routing
+
+function parseRoute() {
+  const raw = location.hash.replace(/^#/, '') || '/sessions';
+  const [path, query = ''] = raw.split('?');
+  const params = new URLSearchParams(query);
+  let parts;
+  try {
+    parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return { view: 'missing', path };
+  }
+
+  if (parts.length === 0 || (parts.length === 1 && parts[0] === 'sessions')) return { view: 'sessions', before: params.get('before') };
+  if (parts[0] === 'sessions' && parts.length === 2) return { view: 'session', id: parts[1] };
+  if (parts[0] === 'sessions' && parts.length === 4 && parts[2] === 'turns' && /^[1-9]\d{0,8}$/.test(parts[3])) {
+    return { view: 'turn', id: parts[1], turn: Number(parts[3]), node: params.get('node') };
+  }
+  return { view: 'missing', path };
+}
+
+async function route() {
+  const mine = ++generation;
+  clearTimeout(timer);
+  const current = () => mine === generation;
+  const r = parseRoute();
+  main.setAttribute('aria-busy', 'true');
+  try {
+    if (r.view === 'sessions') await showSessions(r, current);
+    else if (r.view === 'session') await showSession(r, current);
+    else if (r.view === 'turn') await showTurn(r, current);
+    else showMissing(r);
+  } catch (e) {
+    if (current()) showError(e);
+  } finally {
+    if (current()) main.removeAttribute('aria-busy');
+  }
+}
+
+function schedule(current, refresh) {
+  clearTimeout(timer);
+  timer = setTimeout(async () => {
+    if (!current()) return;
+    try {
+      await refresh();
+    } catch {
+      // a failed refresh keeps what is shown and tries again
+      if (current()) schedule(current, refresh);
+    }
+  }, POLL_MS);
+}
+
+function setCrumbs(items) {
+  replace(crumbs, items.map(([text, href], i) =>
+    h('li', null, href && i < items.length - 1 ? h('a', { href }, text) : h('span', { 'aria-current': 'page' }, text))));
+}
+
+const announce = (text) => replace(announcer, text);
+
+function section(id, title, ...content) {
+  return h('section', { id, class: 'panel', 'aria-labelledby': `${id}-title` }, h('h2', { id: `${id}-title` }, title), ...content);
+}
+
+function showError(e) {
+  const status = e instanceof ApiError ? e.status : 0;
+  document.title = 'Error · AgentFunctions';
+  replace(main,
+    h('h1', null, status === 404 ? 'Not found' : 'Something went wrong'),
+    h('div', { class: 'error', role: 'alert' },
+      h('p', null, h('strong', null, e.title ?? 'Error'), status ? ` (HTTP ${status})` : ''),
+      e.detail ? h('p', null, e.detail) : e.title ? null : h('p', null, String(e.message ?? e))),
+    h('p', null, h('a', { href: links.sessions() }, 'Back to the sessions')));
+  announce(`Error: ${e.title ?? e.message}`);
+}
+
+function showMissing(r) {
+  setCrumbs([['Sessions', links.sessions()], ['Not found']]);
+  document.title = 'Not found · AgentFunctions';
+  replace(main, h('h1', null, 'Not found'), h('p', null, 'There is no page at ', h('code', null, `#${r.path}`), '. ',
+    h('a', { href: links.sessions() }, 'See the sessions'), '.'));
+}
+
+// ------------------------------------------------------------------------------------------------------------- sessions
+
+async function showSessions(r, current) {
+  setCrumbs([['Sessions']]);
+  const page = await api.sessions({ limit: PAGE_SIZE, before: r.before });
+  if (!current()) return;
+  document.title = 'Sessions · AgentFunctions';
+  const next = page.next ? new URL(page.next, location.origin).searchParams.get('before') : null;
+
+  const body = page.sessions.length === 0
+    ? h('p', { class: 'empty' }, r.before ? 'No older sessions.' : 'No sessions yet. Create one with ',
+      r.before ? null : h('code', null, 'scripts/agent session create --user <you> --org <org>'), r.before ? null : '.')
+    : h('div', { class: 'scroll' }, h('table', { id: 'sessions-table', class: 'data' },
+      h('caption', null, `${integer(page.total)} session${page.total === 1 ? '' : 's'}, newest first`),
+      h('thead', null, h('tr', null, ['Session', 'Title', 'User', 'Org', 'Status', 'Turns', 'Created', 'Last activity']
+        .map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', null, page.sessions.map((s) => {
+        const latest = s.activeTurn ?? (s.turnCount > 0 ? s.turnCount : null);
+        return h('tr', { dataset: { session: s.sessionId } },
+          h('th', { scope: 'row' }, h('a', { href: links.session(s.sessionId) }, h('code', null, s.sessionId))),
+          h('td', null, s.title ?? h('span', { class: 'muted' }, '—')),
+          h('td', null, s.user ?? '—'),
+          h('td', null, s.org ?? '—'),
+          h('td', null, badge(s.status)),
+          h('td', { class: 'num' }, latest
+            ? h('a', { href: links.turn(s.sessionId, latest), 'aria-label': `${s.turnCount} finished turns; open turn ${latest}` },
+              String(s.turnCount), s.activeTurn ? ' + 1 running' : '')
+            : '0'),
+          h('td', null, time(s.createdAt)),
+          h('td', null, time(s.lastActivityAt)));
+      }))));
+
+  replace(main,
+    h('div', { class: 'title-row' }, h('h1', null, 'Sessions'), h('button', { type: 'button', on: { click: route } }, 'Refresh')),
+    body,
+    h('nav', { class: 'pager', 'aria-label': 'Pages' },
+      r.before ? h('a', { href: links.sessions() }, '← Newest') : null,
+      next ? h('a', { href: links.sessions(next), rel: 'next' }, 'Older sessions →') : null));
+  announce(`${page.sessions.length} sessions shown`);
+}
+
+// -------------------------------------------------------------------------------------------------------------- session
+
+async function showSession(r, current) {
+  setCrumbs([['Sessions', links.sessions()], [r.id]]);
+  const [session, events] = await Promise.all([api.session(r.id), api.events(r.id)]);
+  if (!current()) return;
+  document.title = `Session ${r.id} · AgentFunctions`;
+  const m = session.metadata;
+  const b = session.budget;
+
+  replace(main,
+    h('div', { class: 'title-row' }, h('h1', null, 'Session ', h('code', null, session.sessionId)), badge(session.status)),
+    m.title ? h('p', { class: 'lead' }, m.title) : null,
+    facts([
+      ['User', `${m.user} @ ${m.org}`],
+      ['Repository', m.repository],
+      ['Risk tier', label(m.riskTier)],
+      ['Data sensitivity', label(m.sensitivity)],
+      ['Created', time(m.createdAt)],
+      ['Expires if idle', session.expiresAt ? time(session.expiresAt) : null],
+      ['Event log', h('a', { href: links.events(session.sessionId) }, 'JSON lines')],
+    ], { id: 'session-facts' }),
+    section('budget', 'Budget',
+      h('p', null,
+        h('meter', { min: 0, max: b.limit, value: b.used, 'aria-label': 'Session tokens used' }),
+        ` ${integer(b.used)} of ${integer(b.limit)} tokens used (${integer(b.inputTokens)} in, ${integer(b.outputTokens)} out), ${integer(b.remaining)} left · cost ${usd(b.costUsd)}`),
+      h('p', { class: 'muted' }, `Caps: turn ${integer(b.caps.turnInputTokens)} in + ${integer(b.caps.turnOutputTokens)} out, org ${integer(b.caps.orgDailyTokens)} a day.`)),
+    session.pendingApprovals.length === 0 ? null : section('pending', 'Waiting for approval',
+      h('ul', null, session.pendingApprovals.map((p) => h('li', null,
+        h('a', { href: links.turn(session.sessionId, p.turn) }, `Turn ${p.turn}`), `: ${p.steps.join(', ')} (`, h('code', null, p.approvalId),
+        '), expires ', time(p.expiresAt))))),
+    section('turns', 'Turns', session.turns.length === 0 ? h('p', { class: 'empty' }, 'No turns yet.') : h('div', { class: 'scroll' },
+      h('table', { class: 'data' },
+        h('thead', null, h('tr', null, ['Turn', 'Outcome', 'Summary', 'Tokens', 'Completed'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', null, [...session.turns].reverse().map((t) => h('tr', null,
+          h('th', { scope: 'row' }, h('a', { href: links.turn(session.sessionId, t.turn) }, `Turn ${t.turn}`)),
+          h('td', null, badge(t.outcome)),
+          h('td', null, t.summary || h('span', { class: 'muted' }, '—')),
+          h('td', { class: 'num' }, integer(t.tokens)),
+          h('td', null, t.completedAt ? time(t.completedAt) : h('span', { class: 'muted' }, 'running')))))))),
+    section('timeline', 'Timeline', timeline(events, { sessionId: session.sessionId })));
+
+  if (session.activeTurn) schedule(current, () => showSession(r, current));
+}
+
+// ----------------------------------------------------------------------------------------------------------------- turn
+
+const FINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
+
+async function showTurn(r, current) {
+  setCrumbs([['Sessions', links.sessions()], [r.id, links.session(r.id)], [`Turn ${r.turn}`]]);
+  const [turn, events] = await Promise.all([api.turn(r.id, r.turn), api.events(r.id)]);
+  if (!current()) return;
+  document.title = `Turn ${r.turn} of ${r.id} · AgentFunctions`;
+
+  const state = { id: r.id, n: r.turn, turn, events: events.filter((e) => e.turn === r.turn), selected: r.node, replay: null };
+  if (!state.turn.graph.some((g) => g.id === state.selected)) state.selected = null;
+  renderTurn(state);
+
+  const refresh = async () => {
+    const [t, ev] = await Promise.all([api.turn(r.id, r.turn), api.events(r.id)]);
+    if (!current()) return;
+    const mine = ev.filter((e) => e.turn === r.turn);
+    if (JSON.stringify(t) !== JSON.stringify(state.turn) || mine.length !== state.events.length) {
+      const focused = document.activeElement?.closest?.('[data-node]')?.dataset.node;
+      const phase = state.turn.phase;
+      state.turn = t;
+      state.events = mine;
+      renderTurn(state);
+      if (focused) main.querySelector(`.dag [data-node="${CSS.escape(focused)}"]`)?.focus();
+      if (t.phase !== phase) announce(`Turn ${r.turn}: ${label(t.phase)}`);
+    }
+    if (!FINAL.has(t.status)) schedule(current, refresh);
+  };
+  if (!FINAL.has(turn.status)) schedule(current, refresh);
+}
+
+function renderTurn(state) {
+  const { turn: t } = state;
+  const plan = t.plan?.plan;
+  const live = !FINAL.has(t.status);
+
+  const head = h('div', { class: 'title-row' },
+    h('h1', null, `Turn ${t.turn}`),
+    h('span', { class: 'badges' }, t.outcome ? badge(t.outcome) : badge(t.phase)),
+    live ? h('span', { class: 'live', title: `Refreshes every ${POLL_MS / 1000} s while the turn runs` }, 'live') : null);
+
+  const planPanel = section('plan', 'Plan',
+    plan
+      ? [h('p', { id: 'plan-goal', class: 'goal' }, plan.goal),
+        plan.rationale ? h('p', { class: 'muted' }, plan.rationale) : null,
+        h('p', { class: 'muted small' }, `Revision ${t.plan.revision} · ${plan.steps.length} steps · previewed `, time(t.plan.publishedAt),
+          ' · ', h('a', { href: links.payload(state.id, t.plan.planRef.sha256) }, 'plan JSON'))]
+      : h('p', { class: 'empty' }, 'No plan yet: the turn is ', label(t.phase), '.'),
+    t.summary ? h('div', { class: 'turn-summary' }, h('h3', null, 'Summary'), h('p', { id: 'turn-summary' }, t.summary)) : null,
+    t.error ? h('div', { class: 'error', role: 'alert' }, h('strong', null, 'Error: '), t.error) : null);
+
+  const latency = t.latency ?? {};
+  const budget = t.budget;
+  const metrics = section('metrics', 'Tokens, cost and latency', facts([
+    ['Tokens', `${integer(t.tokens.inputTokens)} in · ${integer(t.tokens.outputTokens)} out · ${integer(t.tokens.total)} total`],
+    ['Cost', usd(t.costUsd)],
+    ['To plan preview', duration(latency.toPlanPreviewMs)],
+    ['Total', latency.totalMs === undefined || latency.totalMs === null ? (live ? 'running' : '—') : duration(latency.totalMs)],
+    ['Budget', budget ? `in ${integer(budget.inputTokens)} / ${integer(budget.inputCap)} · out ${integer(budget.outputTokens)} / ${integer(budget.outputCap)} · session left ${integer(budget.sessionTokensLeft)}${budget.backoff ? ' · backoff on' : ''}` : null],
+    ['Accepted', t.acceptedAt ? time(t.acceptedAt) : null],
+    ['Instance', h('code', null, t.instanceId)],
+    ['Runtime status', t.status],
+  ], { id: 'turn-metrics' }));
+
+  const details = h('aside', { id: 'node-details', class: 'panel details', 'aria-labelledby': 'node-details-title', tabindex: '-1' });
+  const graph = section('graph', 'Action Graph',
+    t.graph.length === 0
+      ? h('p', { class: 'empty' }, 'No steps yet.')
+      : [h('div', { class: 'scroll dag-frame' }, renderDag(t.graph, { selected: state.selected, onSelect: (id) => select(state, id, true) })),
+        legend(t.graph)]);
+
+  replace(main, head, planPanel, metrics, graph,
+    h('div', { class: 'graph-row' }, section('steps', 'Steps', stepsTable(state)), details),
+    approvalsPanel(state),
+    section('timeline', 'Timeline', timeline(state.events, { sessionId: state.id, onStep: (id) => select(state, id, true), steps: new Set(t.graph.map((g) => g.id)) })),
+    replayPanel(state));
+  renderDetails(state, details);
+}
+
+function legend(nodes) {
+  const present = new Set(nodes.map((n) => n.status));
+  return h('ul', { class: 'legend', 'aria-label': 'Status colours' },
+    STATUSES.filter((s) => present.has(s)).map((s) => h('li', null, h('span', { class: ['swatch', `status-${s}`], 'aria-hidden': 'true' }), label(s))));
+}
+
+function stepsTable(state) {
+  const { turn: t } = state;
+  return h('div', { class: 'scroll' }, h('table', { class: 'data steps', id: 'steps-table' },
+    h('thead', null, h('tr', null, ['Step', 'Tool', 'Status', 'Depends on', 'Policy', 'Duration', 'Tokens'].map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', null, t.graph.map((n) => h('tr', { dataset: { node: n.id } },
+      h('th', { scope: 'row' }, h('button', { type: 'button', class: 'linklike', on: { click: () => select(state, n.id, true) } }, n.id)),
+      h('td', null, h('code', null, n.tool)),
+      h('td', null, badge(n.status)),
+      h('td', null, (n.dependsOn ?? []).join(', ') || '—'),
+      h('td', null, n.policy ? badge(n.policy.effective, 'decision') : '—'),
+      h('td', { class: 'num' }, duration(n.durationMs)),
+      h('td', { class: 'num' }, n.tokens ? integer(n.tokens.total) : '—'))))));
+}
+
+function select(state, id, focus) {
+  state.selected = id;
+  history.replaceState(null, '', links.turn(state.id, state.n, id));
+  for (const g of main.querySelectorAll('.dag .node')) {
+    const on = g.dataset.node === id;
+    g.classList.toggle('selected', on);
+    g.setAttribute('aria-pressed', on ? 'true' : 'false');
+  }
+  for (const row of main.querySelectorAll('#steps-table tbody tr')) row.classList.toggle('selected', row.dataset.node === id);
+  const panel = document.getElementById('node-details');
+  renderDetails(state, panel);
+  if (focus) panel.focus({ preventScroll: false });
+}
+
+/** The step's own event (its completion, failure or skip) for cost and model; the latest revision wins. */
+function stepEvent(state, id) {
+  const own = state.events.filter((e) => e.step === id && /^step\./.test(e.type));
+  return own.length ? own[own.length - 1] : null;
+}
+
+function renderDetails(state, panel) {
+  const { turn: t } = state;
+  const n = t.graph.find((g) => g.id === state.selected);
+  if (!n) {
+    replace(panel, h('h2', { id: 'node-details-title' }, 'Step details'),
+      h('p', { class: 'empty' }, t.graph.length ? 'Select a step in the graph to see its inputs, outputs, policy decision and approval.' : 'Nothing to show yet.'));
+    return;
+  }
+
+  const step = t.plan?.plan.steps.find((s) => s.id === n.id);
+  const ev = stepEvent(state, n.id);
+  const modelCost = state.events.filter((e) => e.step === n.id && e.type === 'model.called').reduce((s, e) => s + (e.costUsd ?? 0), 0);
+  const cost = ev?.costUsd ?? (modelCost > 0 ? modelCost : null);
+
+  replace(panel,
+    h('h2', { id: 'node-details-title' }, 'Step ', h('code', null, n.id), ' ', badge(n.status)),
+    step?.why ? h('p', { class: 'muted' }, step.why) : null,
+    facts([
+      ['Tool', h('code', null, n.tool)],
+      ['Depends on', (n.dependsOn ?? []).join(', ') || 'nothing'],
+      ['Needs approval', n.requiresApproval ? 'yes' : 'no'],
+      ['Started', n.startedAt ? time(n.startedAt) : null],
+      ['Completed', n.completedAt ? time(n.completedAt) : null],
+      ['Duration', n.durationMs !== undefined ? `${duration(n.durationMs)} working · ${duration(between(n.startedAt, n.completedAt))} wall` : null],
+      ['Tokens', n.tokens ? `${integer(n.tokens.inputTokens)} in · ${integer(n.tokens.outputTokens)} out` : null],
+      ['Cost', cost !== null ? `${usd(cost)}${ev?.model ? ` (${ev.model})` : ''}` : null],
+    ], { id: 'node-facts' }),
+
+    h('h3', null, 'Arguments'),
+    h('pre', { class: 'code', id: 'node-arguments' }, prettyJson(n.arguments)),
+
+    h('h3', null, 'Output'),
+    n.outputPreview ? h('p', { id: 'node-output' }, n.outputPreview) : h('p', { class: 'muted' }, 'No output yet.'),
+    n.output ? h('p', null, h('a', { href: links.payload(state.id, n.output.sha256), id: 'node-payload', download: `${n.id}-${n.output.sha256.slice(0, 12)}` },
+      'Full output'), ` · ${integer(n.output.bytes)} bytes · ${n.output.contentType} · sha256 `, h('code', { title: n.output.sha256 }, shortHash(n.output.sha256))) : null,
+    n.error ? h('pre', { class: 'error' }, n.error) : null,
+
+    policyBlock(n),
+    approvalBlock(state, n));
+}
+
+function policyBlock(n) {
+  const p = n.policy;
+  if (!p) return [h('h3', null, 'Policy'), h('p', { class: 'muted' }, 'Not evaluated yet.')];
+  return h('div', { id: 'node-policy' },
+    h('h3', null, 'Policy'),
+    h('p', null, 'Decision ', badge(p.decision, 'decision'),
+      p.effective !== p.decision ? [' · effective ', badge(p.effective, 'decision')] : null,
+      ' · version ', h('code', { id: 'node-policy-version' }, p.policyVersion)),
+    p.reason ? h('p', { class: 'reason' }, p.reason) : null,
+    p.wouldHave ? h('p', { class: 'muted' }, `Report-only: ${p.wouldHave}`) : null,
+    p.matched?.length ? h('table', { class: 'data compact', id: 'node-rules' },
+      h('caption', null, 'Matched rules'),
+      h('thead', null, h('tr', null, ['Rule', 'Effect', 'Mode', 'Reason'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', null, p.matched.map((m) => h('tr', null,
+        h('th', { scope: 'row' }, h('code', null, m.id)), h('td', null, badge(m.effect, 'decision')), h('td', null, label(m.mode)),
+        h('td', null, m.reason ?? '—'))))) : h('p', { class: 'muted' }, 'No rule matched (default deny).'),
+    p.errors?.length ? h('ul', { class: 'error' }, p.errors.map((e) => h('li', null, e))) : null,
+    p.binding ? h('p', { class: 'small' }, 'Approval binding ', h('code', { title: p.binding }, shortHash(p.binding))) : null,
+    h('details', null, h('summary', null, 'Inputs the policy evaluated'), h('pre', { class: 'code' }, prettyJson(p.inputs))));
+}
+
+function approvalBlock(state, n) {
+  const { turn: t } = state;
+  const record = [...t.approvals].reverse().find((a) => a.steps.includes(n.id) && (n.approvalId ? a.approvalId === n.approvalId : true));
+  const pending = t.pendingApproval?.steps.includes(n.id) ? t.pendingApproval : null;
+  if (!n.requiresApproval && !n.approval && !record && !pending) return null;
+
+  return h('div', { id: 'node-approval' },
+    h('h3', null, 'Approval'),
+    pending ? h('p', { class: 'waiting' }, 'Waiting for a decision on ', h('code', null, pending.approvalId), ' since ', time(pending.requestedAt),
+      '; times out ', time(pending.expiresAt), '.') : null,
+    record ? facts([
+      ['Decision', badge(record.resolution, 'resolution')],
+      ['Who', record.approver ?? '—'],
+      ['When', time(record.resolvedAt)],
+      ['Why', record.rationale || h('span', { class: 'muted' }, 'no rationale given')],
+      ['Channel', record.channel ?? null],
+      ['Requested', time(record.requestedAt)],
+    ], { class: 'facts approval-record' }) : null,
+    n.approval ? h('p', { class: 'small' }, 'Runs under approval ', h('code', null, n.approval.approvalId), ' by ', h('strong', null, n.approval.approver),
+      `, policy ${n.approval.policyVersion}, budget snapshot ${integer(n.approval.budgetSnapshot)} tokens, binding `,
+      h('code', { title: n.approval.binding }, shortHash(n.approval.binding))) : null,
+    !pending && !record && !n.approval ? h('p', { class: 'muted' }, 'No decision recorded.') : null);
+}
+
+function approvalsPanel(state) {
+  const { turn: t } = state;
+  const p = t.pendingApproval;
+  return section('approvals', 'Approvals',
+    p ? h('div', { class: 'waiting', role: 'status' },
+      h('p', null, h('strong', null, 'Waiting for approval'), ' of ', p.steps.join(', '), ' (', h('code', null, p.approvalId), '), times out ', time(p.expiresAt), '.'),
+      h('p', { class: 'small' }, 'Decide with ', h('code', null, `scripts/agent approve ${state.id} ${state.n} --as <name>`), ' (or revise, deny).')) : null,
+    t.approvals.length === 0
+      ? (p ? null : h('p', { class: 'empty' }, 'No approval was needed or recorded.'))
+      : h('div', { class: 'scroll' }, h('table', { class: 'data', id: 'approvals-table' },
+        h('thead', null, h('tr', null, ['Approval', 'Steps', 'Decision', 'Who', 'Why', 'Channel', 'Requested', 'Decided'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', null, t.approvals.map((a) => h('tr', null,
+          h('th', { scope: 'row' }, h('code', null, a.approvalId)),
+          h('td', null, a.steps.join(', ')),
+          h('td', null, badge(a.resolution, 'resolution')),
+          h('td', { class: 'approver' }, a.approver ?? '—'),
+          h('td', null, a.rationale || h('span', { class: 'muted' }, '—')),
+          h('td', null, a.channel ?? '—'),
+          h('td', null, time(a.requestedAt)),
+          h('td', null, time(a.resolvedAt))))))));
+}
+
+// ------------------------------------------------------------------------------------------------------------- timeline
+
+function timeline(events, { onStep, steps } = {}) {
+  if (events.length === 0) return h('p', { class: 'empty' }, 'No events yet.');
+  const first = events[0].time;
+  return h('ol', { class: 'timeline', id: 'timeline-list' }, events.map((e) => {
+    const type = String(e.type).replace(/[^a-z.]/g, '').replaceAll('.', '-');
+    const offset = between(first, e.time);
+    const meta = [
+      e.model ? e.model : null,
+      e.tokens ? `${integer(e.tokens.inputTokens)} in / ${integer(e.tokens.outputTokens)} out` : null,
+      typeof e.costUsd === 'number' ? usd(e.costUsd) : null,
+      typeof e.latencyMs === 'number' ? duration(e.latencyMs) : null,
+      e.actor ? `by ${e.actor}` : null,
+      typeof e.revision === 'number' && e.revision > 0 ? `revision ${e.revision}` : null,
+    ].filter(Boolean);
+    const kv = (title, obj) => obj && Object.keys(obj).length
+      ? [h('dt', { class: 'group' }, title), Object.entries(obj).flatMap(([k, v]) => [h('dt', null, k), h('dd', null, h('code', null, v))])]
+      : null;
+    const more = kv('inputs', e.inputs) || kv('outputs', e.outputs);
+
+    return h('li', { class: ['event', `type-${type}`], dataset: { type: e.type, seq: e.seq } },
+      h('div', { class: 'when' }, time(e.time, { precise: true }), offset !== null ? h('span', { class: 'offset' }, `+${duration(offset)}`) : null),
+      h('div', { class: 'what' },
+        h('p', null,
+          h('span', { class: 'etype' }, e.type), ' ',
+          e.step ? (onStep && steps?.has(e.step)
+            ? h('button', { type: 'button', class: 'linklike step', on: { click: () => onStep(e.step) } }, e.step)
+            : h('span', { class: 'step' }, e.step)) : null, ' ',
+          e.decision ? badge(e.decision, 'decision') : null),
+        h('p', { class: 'summary' }, e.summary),
+        meta.length ? h('p', { class: 'meta' }, meta.join(' · ')) : null,
+        more ? h('details', null, h('summary', null, 'inputs and outputs'), h('dl', { class: 'kv' }, kv('inputs', e.inputs), kv('outputs', e.outputs))) : null));
+  }));
+}
+
+// --------------------------------------------------------------------------------------------------------------- replay
+
+function replayPanel(state) {
+  const result = h('div', { class: 'replay-result', id: 'replay-result', role: 'status' });
+  const button = h('button', { type: 'button', id: 'replay-run' }, `Replay turn ${state.n}`);
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    replace(result, h('p', { class: 'muted' }, 'Asking the host to replay…'));
+    const answer = await api.replay(state.id, state.n);
+    state.replay = answer;
+    renderReplay(result, answer);
+    button.disabled = false;
+  });
+  if (state.replay) renderReplay(result, state.replay);
+
+  return h('section', { id: 'replay', class: 'panel replay', 'aria-labelledby': 'replay-title' },
+    h('h2', { id: 'replay-title' }, 'Replay ', h('span', { class: 'tag' }, 'needs host support')),
+    h('p', { class: 'muted' }, 'Re-runs this turn from its event log and shows how the outcome differs from the recorded one. It calls ',
+      h('code', null, `POST /api/sessions/${state.id}/replay`), '; only what the host answers is shown.'),
+    button, result);
+}
+
+function renderReplay(result, answer) {
+  if (!answer.available) {
+    replace(result, h('p', { class: 'unavailable' }, 'replay not available on this host'),
+      h('p', { class: 'muted small' }, answer.status ? `The host answered HTTP ${answer.status}${answer.message ? `: ${answer.message}` : ''}.` : `No answer: ${answer.message}`));
+    return;
+  }
+
+  const body = answer.body;
+  const parts = [h('p', null, `The host answered HTTP ${answer.status}.`)];
+  const diff = typeof body === 'string' ? body : body?.diff;
+  const changes = Array.isArray(body?.differences) ? body.differences : Array.isArray(body?.changes) ? body.changes : null;
+  if (typeof diff === 'string') {
+    parts.push(h('pre', { class: 'diff', 'aria-label': 'Replay diff' }, diff.split('\n').map((line) =>
+      h('span', { class: line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : line.startsWith('@@') ? 'hunk' : null }, line, '\n'))));
+  } else if (changes) {
+    parts.push(changes.length === 0 ? h('p', null, 'No differences: the replay matches the recorded turn.') : h('table', { class: 'data compact' },
+      h('thead', null, h('tr', null, ['Where', 'Recorded', 'Replayed'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', null, changes.map((c) => h('tr', null,
+        h('th', { scope: 'row' }, String(c.path ?? c.step ?? c.field ?? '—')),
+        h('td', { class: 'del' }, h('code', null, prettyJson(c.recorded ?? c.expected ?? c.before ?? ''))),
+        h('td', { class: 'add' }, h('code', null, prettyJson(c.replayed ?? c.actual ?? c.after ?? ''))))))));
+  }
+  if (body !== null && typeof body === 'object') {
+    parts.push(h('details', { open: typeof diff !== 'string' && !changes }, h('summary', null, 'The answer as sent'),
+      h('pre', { class: 'code' }, JSON.stringify(body, null, 2))));
+  }
+  replace(result, parts);
+}
+
+// ---------------------------------------------------------------------------------------------------------------- start
+
+async function showHealth() {
+  const target = document.getElementById('health');
+  try {
+    const health = await api.health();
+    replace(target, h('span', { class: 'dot ok', 'aria-hidden': 'true' }), `host ${health.status} · ${health.backend}`);
+  } catch (e) {
+    replace(target, h('span', { class: 'dot down', 'aria-hidden': 'true' }), `host not answering (${e.title ?? e.message})`);
+  }
+}
+
+// The skip link moves focus without touching the hash, which is the router's.
+document.getElementById('skip')?.addEventListener('click', (e) => {
+  e.preventDefault();
+  main.focus();
+});
+window.addEventListener('hashchange', route);
+showHealth();
+route();
