@@ -34,6 +34,12 @@ public static class HttpTriggers
         [DurableClient] DurableTaskClient client) =>
         new HandlerResult(await AgentApi.CreateSessionAsync(req, Sessions(req, client)));
 
+    [Function(nameof(ListSessions))]
+    public static async Task<IActionResult> ListSessions(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = SessionListApi.ListRoute)] HttpRequest req,
+        [DurableClient] DurableTaskClient client) =>
+        new HandlerResult(await SessionListApi.ListSessionsAsync(req, Sessions(req, client)));
+
     [Function(nameof(GetSession))]
     public static async Task<IActionResult> GetSession(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = AgentApi.SessionRoute)] HttpRequest req,

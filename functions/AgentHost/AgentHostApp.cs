@@ -69,8 +69,8 @@ public static class AgentHostApp
     }
 
     /// <summary>
-    /// The web UI: the static files of wwwroot (copied beside the host's assembly) at <c>/</c> and <c>/ui/</c>. The page
-    /// loads nothing from another origin, and the Content-Security-Policy says so to the browser.
+    /// The replay UI: the static files of wwwroot (copied beside the host's assembly) under <c>/ui/</c>; <c>/</c> redirects
+    /// there. The pages load nothing from another origin, and the Content-Security-Policy tells the browser so.
     /// </summary>
     public static WebApplication UseAgentUi(this WebApplication app)
     {
@@ -81,25 +81,29 @@ public static class AgentHostApp
         }
 
         var files = new PhysicalFileProvider(root);
-        foreach (PathString path in new[] { PathString.Empty, new PathString("/ui") })
+        var path = new PathString(UiPath);
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files, RequestPath = path });
+        app.UseStaticFiles(new StaticFileOptions
         {
-            app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files, RequestPath = path });
-            app.UseStaticFiles(new StaticFileOptions
+            FileProvider = files,
+            RequestPath = path,
+            OnPrepareResponse = context =>
             {
-                FileProvider = files,
-                RequestPath = path,
-                OnPrepareResponse = context =>
-                {
-                    IHeaderDictionary headers = context.Context.Response.Headers;
-                    headers.CacheControl = "no-cache";
-                    headers.XContentTypeOptions = "nosniff";
-                    headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-                },
-            });
-        }
-
+                IHeaderDictionary headers = context.Context.Response.Headers;
+                headers.CacheControl = "no-cache";
+                headers.XContentTypeOptions = "nosniff";
+                headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            },
+        });
+        app.MapGet("/", () => Results.Redirect(UiPath + "/"));
         return app;
     }
+
+    /// <summary>Where the replay UI is served; <c>{base}/ui/session.html?id={session}</c> is a session's page.</summary>
+    public const string UiPath = "/ui";
+
+    const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     /// <summary>The API's routes, mapped to the shared handlers. The Functions app maps the same routes to the same handlers.</summary>
     public static IEndpointRouteBuilder MapAgentApi(this IEndpointRouteBuilder app)

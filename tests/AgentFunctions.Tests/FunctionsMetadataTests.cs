@@ -13,6 +13,7 @@ public partial class FunctionsMetadataTests
     static readonly (string Name, string Method, string Route)[] HttpTable =
     [
         ("CreateSession", "post", AgentApi.SessionsRoute),
+        ("ListSessions", "get", SessionListApi.ListRoute),
         ("GetSession", "get", AgentApi.SessionRoute),
         ("SubmitTurn", "post", AgentApi.TurnsRoute),
         ("GetTurn", "get", AgentApi.TurnRoute),

@@ -27,7 +27,10 @@ public sealed class SlackApprovalTests(SlackFixture fixture)
 
         string posted = message.Message.Posted.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         Assert.Equal("#approvals-test", (string?)message.Message.Posted["channel"]);
-        Assert.Equal(["approve", "revise"], SlackFixture.Buttons(message.Message).Select(b => (string)b["action_id"]!));
+        Assert.Equal(["approve", "revise", "view_session"], SlackFixture.Buttons(message.Message).Select(b => (string)b["action_id"]!));
+        JsonObject view = SlackFixture.Buttons(message.Message).Single(b => (string?)b["action_id"] == "view_session");
+        Assert.Equal($"{fixture.PublicBaseUrl}/ui/session.html?id={sessionId}", (string?)view["url"]);
+        Assert.Null(view["value"]); // a link, not a decision
         Assert.Contains("open_pull_request", posted);
         Assert.Contains("approve-publishing", posted); // the policy's reason
         Assert.Contains("Patch: `inventory/pagination.py`, `tests/test_pagination.py` (+6 −1)", posted);

@@ -26,6 +26,9 @@ public sealed class SlackFixture : IAsyncLifetime
 
     public Uri SlackBase { get; private set; } = null!;
 
+    /// <summary>Where people reach the platform, as configured for links in messages (no trailing slash).</summary>
+    public string PublicBaseUrl => "https://agents.example.test";
+
     public async Task InitializeAsync()
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
@@ -44,6 +47,7 @@ public sealed class SlackFixture : IAsyncLifetime
             ["Slack:BotToken"] = "xoxb-test",
             ["Slack:ApiBaseUrl"] = this.SlackBase.ToString(),
             ["Slack:Channel"] = "#approvals-test",
+            ["Slack:PublicBaseUrl"] = this.PublicBaseUrl,
         }));
     }
 

@@ -34,6 +34,8 @@ public sealed class SessionListApiTests(UiFixture ui)
         Assert.Equal("second", bob.GetProperty("title").GetString());
         Assert.Equal("idle", bob.GetProperty("status").GetString());
         Assert.Equal(0, bob.GetProperty("turnCount").GetInt32());
+        Assert.Equal(0, bob.GetProperty("tokens").GetInt32());
+        Assert.Equal(0m, bob.GetProperty("costUsd").GetDecimal());
         Assert.Equal($"/api/sessions/{second}", bob.GetProperty("href").GetString());
         DateTime created = bob.GetProperty("createdAt").GetDateTime();
         DateTime lastActivity = bob.GetProperty("lastActivityAt").GetDateTime();

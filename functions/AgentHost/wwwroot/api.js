@@ -41,9 +41,9 @@ async function send(method, path, body) {
 const json = async (method, path, body) => (await send(method, path, body)).json();
 
 export const links = {
-  sessions: (before) => `#/sessions${before ? `?before=${seg(before)}` : ''}`,
-  session: (id) => `#/sessions/${seg(id)}`,
-  turn: (id, n, node) => `#/sessions/${seg(id)}/turns/${seg(n)}${node ? `?node=${seg(node)}` : ''}`,
+  sessions: (before) => `./${before ? `?before=${seg(before)}` : ''}`,
+  session: (id) => `session.html?id=${seg(id)}`,
+  turn: (id, n, node) => `session.html?id=${seg(id)}&turn=${seg(n)}${node ? `&node=${seg(node)}` : ''}`,
   payload: (id, sha) => `/api/sessions/${seg(id)}/payloads/${seg(sha)}`,
   events: (id) => `/api/sessions/${seg(id)}/events`,
 };
@@ -54,6 +54,7 @@ export const api = {
     json('GET', `/api/sessions?limit=${seg(limit)}${before ? `&before=${seg(before)}` : ''}`),
   session: (id) => json('GET', `/api/sessions/${seg(id)}`),
   turn: (id, n) => json('GET', `/api/sessions/${seg(id)}/turns/${seg(n)}`),
+  payloadText: async (id, sha) => (await send('GET', links.payload(id, sha))).text(),
 
   /** The event log: JSON lines, one event each. */
   async events(id) {
@@ -61,33 +62,12 @@ export const api = {
     return text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line));
   },
 
-  /**
-   * Replays a turn from its event log and compares the outcome with the recorded one. Not every host serves it:
-   * the answer is { available: false, status, message } then, never a made-up diff.
-   */
-  async replay(id, turn) {
-    let response;
+  /** A replayed session compared with its original: { diff } or { error } (the page shows the rest of the session either way). */
+  async replayDiff(id) {
     try {
-      response = await fetch(`/api/sessions/${seg(id)}/replay`, {
-        method: 'POST',
-        headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
-        body: JSON.stringify({ turn }),
-        cache: 'no-store',
-      });
+      return { diff: await json('GET', `/api/sessions/${seg(id)}/replay/diff`) };
     } catch (e) {
-      return { available: false, status: 0, message: e.message };
+      return { error: e.message };
     }
-
-    let body = null;
-    const text = await response.text();
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      body = text;
-    }
-
-    if (response.ok) return { available: true, status: response.status, body };
-    const message = body && typeof body === 'object' ? [body.title, body.detail].filter(Boolean).join(': ') : String(body ?? '');
-    return { available: false, status: response.status, message: message || response.statusText };
   },
 };

@@ -1,6 +1,7 @@
-// AgentFunctions UI: sessions, a turn's Action Graph, policy and approvals, its timeline, replay.
-// Routes (hash): #/sessions[?before=cursor], #/sessions/{id}, #/sessions/{id}/turns/{n}[?node=step].
-// Read-only: it calls the GET routes of the API, plus POST /replay when asked to.
+// AgentFunctions replay UI: the sessions, and a session's page with its turns; for the selected turn its Action Graph,
+// each step's policy decision and approval, its timeline; for a replayed session what differs from the original.
+// Pages: index.html (the sessions; ?before={cursor} for older ones) and session.html?id={session}[&turn={n}][&node={step}].
+// The session page's address is the one Slack cards and PR bodies link to. Every piece of data becomes a text node.
 
 import { api, links, ApiError } from './api.js';
 import { h, replace, time, duration, between, integer, usd, label, badge, prettyJson, facts, shortHash } from './dom.js';
@@ -11,6 +12,7 @@ const crumbs = document.getElementById('crumbs');
 const announcer = document.getElementById('announcer');
 const POLL_MS = 1500;
 const PAGE_SIZE = 20;
+const FINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
 
 let generation = 0;
 let timer = null;
@@ -18,22 +20,14 @@ let timer = null;
 // ---------------------------------------------------------------------------------------------------------------- routing
 
 function parseRoute() {
-  const raw = location.hash.replace(/^#/, '') || '/sessions';
-  const [path, query = ''] = raw.split('?');
-  const params = new URLSearchParams(query);
-  let parts;
-  try {
-    parts = path.split('/').filter(Boolean).map(decodeURIComponent);
-  } catch {
-    return { view: 'missing', path };
+  const params = new URLSearchParams(location.search);
+  if (!/\/session\.html$/.test(location.pathname)) return { view: 'sessions', before: params.get('before') };
+  const id = params.get('id');
+  const turn = params.get('turn');
+  if (!id || (turn !== null && !/^[1-9]\d{0,8}$/.test(turn))) {
+    return { view: 'missing', path: `${location.pathname}${location.search}` };
   }
-
-  if (parts.length === 0 || (parts.length === 1 && parts[0] === 'sessions')) return { view: 'sessions', before: params.get('before') };
-  if (parts[0] === 'sessions' && parts.length === 2) return { view: 'session', id: parts[1] };
-  if (parts[0] === 'sessions' && parts.length === 4 && parts[2] === 'turns' && /^[1-9]\d{0,8}$/.test(parts[3])) {
-    return { view: 'turn', id: parts[1], turn: Number(parts[3]), node: params.get('node') };
-  }
-  return { view: 'missing', path };
+  return { view: 'session', id, turn: turn === null ? null : Number(turn), node: params.get('node') };
 }
 
 async function route() {
@@ -44,8 +38,7 @@ async function route() {
   main.setAttribute('aria-busy', 'true');
   try {
     if (r.view === 'sessions') await showSessions(r, current);
-    else if (r.view === 'session') await showSession(r, current);
-    else if (r.view === 'turn') await showTurn(r, current);
+    else if (r.view === 'session') await showSessionPage(r, current);
     else showMissing(r);
   } catch (e) {
     if (current()) showError(e);
@@ -93,8 +86,8 @@ function showError(e) {
 function showMissing(r) {
   setCrumbs([['Sessions', links.sessions()], ['Not found']]);
   document.title = 'Not found · AgentFunctions';
-  replace(main, h('h1', null, 'Not found'), h('p', null, 'There is no page at ', h('code', null, `#${r.path}`), '. ',
-    h('a', { href: links.sessions() }, 'See the sessions'), '.'));
+  replace(main, h('h1', null, 'Not found'), h('p', null, 'There is no page at ', h('code', null, r.path),
+    ': a session\'s page is ', h('code', null, 'session.html?id={session}'), '. ', h('a', { href: links.sessions() }, 'See the sessions'), '.'));
 }
 
 // ------------------------------------------------------------------------------------------------------------- sessions
@@ -111,23 +104,19 @@ async function showSessions(r, current) {
       r.before ? null : h('code', null, 'scripts/agent session create --user <you> --org <org>'), r.before ? null : '.')
     : h('div', { class: 'scroll' }, h('table', { id: 'sessions-table', class: 'data' },
       h('caption', null, `${integer(page.total)} session${page.total === 1 ? '' : 's'}, newest first`),
-      h('thead', null, h('tr', null, ['Session', 'Title', 'User', 'Org', 'Status', 'Turns', 'Created', 'Last activity']
+      h('thead', null, h('tr', null, ['Session', 'Title', 'User', 'Org', 'Status', 'Turns', 'Tokens', 'Cost', 'Created', 'Last activity']
         .map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', null, page.sessions.map((s) => {
-        const latest = s.activeTurn ?? (s.turnCount > 0 ? s.turnCount : null);
-        return h('tr', { dataset: { session: s.sessionId } },
-          h('th', { scope: 'row' }, h('a', { href: links.session(s.sessionId) }, h('code', null, s.sessionId))),
-          h('td', null, s.title ?? h('span', { class: 'muted' }, '—')),
-          h('td', null, s.user ?? '—'),
-          h('td', null, s.org ?? '—'),
-          h('td', null, badge(s.status)),
-          h('td', { class: 'num' }, latest
-            ? h('a', { href: links.turn(s.sessionId, latest), 'aria-label': `${s.turnCount} finished turns; open turn ${latest}` },
-              String(s.turnCount), s.activeTurn ? ' + 1 running' : '')
-            : '0'),
-          h('td', null, time(s.createdAt)),
-          h('td', null, time(s.lastActivityAt)));
-      }))));
+      h('tbody', null, page.sessions.map((s) => h('tr', { dataset: { session: s.sessionId } },
+        h('th', { scope: 'row' }, h('a', { href: links.session(s.sessionId) }, h('code', null, s.sessionId))),
+        h('td', null, s.title ?? h('span', { class: 'muted' }, '—')),
+        h('td', null, s.user ?? '—'),
+        h('td', null, s.org ?? '—'),
+        h('td', { class: 'status' }, badge(s.status)),
+        h('td', { class: 'num turns' }, String(s.turnCount), s.activeTurn ? ' + 1 running' : ''),
+        h('td', { class: 'num tokens' }, integer(s.tokens)),
+        h('td', { class: 'num cost' }, usd(s.costUsd)),
+        h('td', null, time(s.createdAt)),
+        h('td', null, time(s.lastActivityAt)))))));
 
   replace(main,
     h('div', { class: 'title-row' }, h('h1', null, 'Sessions'), h('button', { type: 'button', on: { click: route } }, 'Refresh')),
@@ -138,15 +127,67 @@ async function showSessions(r, current) {
   announce(`${page.sessions.length} sessions shown`);
 }
 
-// -------------------------------------------------------------------------------------------------------------- session
+// ------------------------------------------------------------------------------------------------------- session page
 
-async function showSession(r, current) {
+/** The session, its events, and the selected turn: the one asked for, else the running one, else the latest. */
+async function loadSession(id, requested) {
+  const [session, events] = await Promise.all([api.session(id), api.events(id)]);
+  const n = requested ?? session.activeTurn ?? (session.turns.length ? Math.max(...session.turns.map((t) => t.turn)) : null);
+  const turn = n ? await api.turn(id, n) : null;
+  return { session, events, n, turn };
+}
+
+async function showSessionPage(r, current) {
   setCrumbs([['Sessions', links.sessions()], [r.id]]);
-  const [session, events] = await Promise.all([api.session(r.id), api.events(r.id)]);
+  const loaded = await loadSession(r.id, r.turn);
   if (!current()) return;
-  document.title = `Session ${r.id} · AgentFunctions`;
+  const state = { id: r.id, requested: r.turn, selected: r.node, ...loaded, input: null, replay: null };
+  if (!state.turn?.graph.some((g) => g.id === state.selected)) state.selected = null;
+  const replayOf = replayInfo(state.session);
+  if (replayOf) state.replay = { info: replayOf, ...(await api.replayDiff(state.id)) };
+  state.input = await turnInput(state);
+  if (!current()) return;
+  document.title = `Session ${r.id}${state.n ? ` · turn ${state.n}` : ''} · AgentFunctions`;
+  renderSessionPage(state);
+
+  const live = () => state.session.activeTurn || (state.turn && !FINAL.has(state.turn.status));
+  const refresh = async () => {
+    const next = await loadSession(r.id, r.turn);
+    if (!current()) return;
+    const changed = JSON.stringify([next.session, next.turn]) !== JSON.stringify([state.session, state.turn]) || next.events.length !== state.events.length;
+    if (changed) {
+      const focused = document.activeElement?.closest?.('[data-node]')?.dataset.node;
+      const phase = state.turn?.phase;
+      const n = state.n;
+      Object.assign(state, next);
+      if (n !== state.n) state.input = await turnInput(state);
+      if (!current()) return;
+      renderSessionPage(state);
+      if (focused) main.querySelector(`.dag [data-node="${CSS.escape(focused)}"]`)?.focus();
+      if (state.turn && state.turn.phase !== phase) announce(`Turn ${state.n}: ${label(state.turn.phase)}`);
+    }
+    if (live()) schedule(current, refresh);
+  };
+  if (live()) schedule(current, refresh);
+}
+
+/** The turn's input (the ticket) as the event log's turn.accepted event references it. */
+async function turnInput(state) {
+  const accepted = state.events.find((e) => e.turn === state.n && e.type === 'turn.accepted');
+  const ref = accepted?.inputs?.input;
+  if (typeof ref !== 'string' || !ref.startsWith('sha256:')) return null;
+  try {
+    return await api.payloadText(state.id, ref.slice('sha256:'.length));
+  } catch {
+    return null;
+  }
+}
+
+function renderSessionPage(state) {
+  const { session } = state;
   const m = session.metadata;
   const b = session.budget;
+  const turnEvents = state.n ? state.events.filter((e) => e.turn === state.n) : state.events;
 
   replace(main,
     h('div', { class: 'title-row' }, h('h1', null, 'Session ', h('code', null, session.sessionId)), badge(session.status)),
@@ -158,74 +199,42 @@ async function showSession(r, current) {
       ['Data sensitivity', label(m.sensitivity)],
       ['Created', time(m.createdAt)],
       ['Expires if idle', session.expiresAt ? time(session.expiresAt) : null],
+      ['Tokens', `${integer(b.used)} of ${integer(b.limit)} (${integer(b.inputTokens)} in, ${integer(b.outputTokens)} out)`],
+      ['Cost', usd(b.costUsd)],
       ['Event log', h('a', { href: links.events(session.sessionId) }, 'JSON lines')],
     ], { id: 'session-facts' }),
-    section('budget', 'Budget',
-      h('p', null,
-        h('meter', { min: 0, max: b.limit, value: b.used, 'aria-label': 'Session tokens used' }),
-        ` ${integer(b.used)} of ${integer(b.limit)} tokens used (${integer(b.inputTokens)} in, ${integer(b.outputTokens)} out), ${integer(b.remaining)} left · cost ${usd(b.costUsd)}`),
-      h('p', { class: 'muted' }, `Caps: turn ${integer(b.caps.turnInputTokens)} in + ${integer(b.caps.turnOutputTokens)} out, org ${integer(b.caps.orgDailyTokens)} a day.`)),
+    state.replay ? replayPanel(state) : null,
     session.pendingApprovals.length === 0 ? null : section('pending', 'Waiting for approval',
       h('ul', null, session.pendingApprovals.map((p) => h('li', null,
         h('a', { href: links.turn(session.sessionId, p.turn) }, `Turn ${p.turn}`), `: ${p.steps.join(', ')} (`, h('code', null, p.approvalId),
-        '), expires ', time(p.expiresAt))))),
+        '), expires ', time(p.expiresAt), '. Decide with ', h('code', null, `scripts/agent approve ${session.sessionId} ${p.turn} --as <name>`))))),
     section('turns', 'Turns', session.turns.length === 0 ? h('p', { class: 'empty' }, 'No turns yet.') : h('div', { class: 'scroll' },
-      h('table', { class: 'data' },
+      h('table', { class: 'data', id: 'turns-table' },
         h('thead', null, h('tr', null, ['Turn', 'Outcome', 'Summary', 'Tokens', 'Completed'].map((c) => h('th', { scope: 'col' }, c)))),
-        h('tbody', null, [...session.turns].reverse().map((t) => h('tr', null,
-          h('th', { scope: 'row' }, h('a', { href: links.turn(session.sessionId, t.turn) }, `Turn ${t.turn}`)),
+        h('tbody', null, [...session.turns].reverse().map((t) => h('tr', { class: t.turn === state.n ? 'current' : null, dataset: { turn: t.turn } },
+          h('th', { scope: 'row' }, t.turn === state.n
+            ? h('span', { 'aria-current': 'true' }, `Turn ${t.turn}`)
+            : h('a', { href: links.turn(session.sessionId, t.turn) }, `Turn ${t.turn}`)),
           h('td', null, badge(t.outcome)),
           h('td', null, t.summary || h('span', { class: 'muted' }, '—')),
           h('td', { class: 'num' }, integer(t.tokens)),
           h('td', null, t.completedAt ? time(t.completedAt) : h('span', { class: 'muted' }, 'running')))))))),
-    section('timeline', 'Timeline', timeline(events, { sessionId: session.sessionId })));
-
-  if (session.activeTurn) schedule(current, () => showSession(r, current));
+    state.turn ? turnSection(state) : null,
+    section('timeline', state.n ? `Timeline of turn ${state.n}` : 'Timeline',
+      timeline(turnEvents, { onStep: (id) => select(state, id, true), steps: new Set((state.turn?.graph ?? []).map((g) => g.id)) })));
+  if (state.turn) renderDetails(state, document.getElementById('node-details'));
 }
 
-// ----------------------------------------------------------------------------------------------------------------- turn
-
-const FINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
-
-async function showTurn(r, current) {
-  setCrumbs([['Sessions', links.sessions()], [r.id, links.session(r.id)], [`Turn ${r.turn}`]]);
-  const [turn, events] = await Promise.all([api.turn(r.id, r.turn), api.events(r.id)]);
-  if (!current()) return;
-  document.title = `Turn ${r.turn} of ${r.id} · AgentFunctions`;
-
-  const state = { id: r.id, n: r.turn, turn, events: events.filter((e) => e.turn === r.turn), selected: r.node, replay: null };
-  if (!state.turn.graph.some((g) => g.id === state.selected)) state.selected = null;
-  renderTurn(state);
-
-  const refresh = async () => {
-    const [t, ev] = await Promise.all([api.turn(r.id, r.turn), api.events(r.id)]);
-    if (!current()) return;
-    const mine = ev.filter((e) => e.turn === r.turn);
-    if (JSON.stringify(t) !== JSON.stringify(state.turn) || mine.length !== state.events.length) {
-      const focused = document.activeElement?.closest?.('[data-node]')?.dataset.node;
-      const phase = state.turn.phase;
-      state.turn = t;
-      state.events = mine;
-      renderTurn(state);
-      if (focused) main.querySelector(`.dag [data-node="${CSS.escape(focused)}"]`)?.focus();
-      if (t.phase !== phase) announce(`Turn ${r.turn}: ${label(t.phase)}`);
-    }
-    if (!FINAL.has(t.status)) schedule(current, refresh);
-  };
-  if (!FINAL.has(turn.status)) schedule(current, refresh);
-}
-
-function renderTurn(state) {
+function turnSection(state) {
   const { turn: t } = state;
   const plan = t.plan?.plan;
   const live = !FINAL.has(t.status);
-
-  const head = h('div', { class: 'title-row' },
-    h('h1', null, `Turn ${t.turn}`),
-    h('span', { class: 'badges' }, t.outcome ? badge(t.outcome) : badge(t.phase)),
-    live ? h('span', { class: 'live', title: `Refreshes every ${POLL_MS / 1000} s while the turn runs` }, 'live') : null);
+  const latency = t.latency ?? {};
+  const budget = t.budget;
+  const changed = changedSteps(state);
 
   const planPanel = section('plan', 'Plan',
+    state.input !== null ? h('details', { id: 'turn-input-box' }, h('summary', null, 'Input (the ticket)'), h('pre', { class: 'code ticket', id: 'turn-input' }, state.input)) : null,
     plan
       ? [h('p', { id: 'plan-goal', class: 'goal' }, plan.goal),
         plan.rationale ? h('p', { class: 'muted' }, plan.rationale) : null,
@@ -235,8 +244,6 @@ function renderTurn(state) {
     t.summary ? h('div', { class: 'turn-summary' }, h('h3', null, 'Summary'), h('p', { id: 'turn-summary' }, t.summary)) : null,
     t.error ? h('div', { class: 'error', role: 'alert' }, h('strong', null, 'Error: '), t.error) : null);
 
-  const latency = t.latency ?? {};
-  const budget = t.budget;
   const metrics = section('metrics', 'Tokens, cost and latency', facts([
     ['Tokens', `${integer(t.tokens.inputTokens)} in · ${integer(t.tokens.outputTokens)} out · ${integer(t.tokens.total)} total`],
     ['Cost', usd(t.costUsd)],
@@ -252,16 +259,20 @@ function renderTurn(state) {
   const graph = section('graph', 'Action Graph',
     t.graph.length === 0
       ? h('p', { class: 'empty' }, 'No steps yet.')
-      : [h('div', { class: 'scroll dag-frame' }, renderDag(t.graph, { selected: state.selected, onSelect: (id) => select(state, id, true) })),
+      : [h('div', { class: 'scroll dag-frame' }, renderDag(t.graph, { selected: state.selected, changed, onSelect: (id) => select(state, id, true) })),
         legend(t.graph)]);
 
-  replace(main, head, planPanel, metrics, graph,
+  return h('div', { id: 'turn-view', dataset: { turn: t.turn } },
+    h('div', { class: 'title-row' },
+      h('h2', { class: 'turn-title' }, `Turn ${t.turn}`),
+      h('span', { class: 'badges' }, t.outcome ? badge(t.outcome) : badge(t.phase)),
+      live ? h('span', { class: 'live', title: `Refreshes every ${POLL_MS / 1000} s while the turn runs` }, 'live') : null),
+    planPanel, metrics, graph,
     h('div', { class: 'graph-row' }, section('steps', 'Steps', stepsTable(state)), details),
-    approvalsPanel(state),
-    section('timeline', 'Timeline', timeline(state.events, { sessionId: state.id, onStep: (id) => select(state, id, true), steps: new Set(t.graph.map((g) => g.id)) })),
-    replayPanel(state));
-  renderDetails(state, details);
+    approvalsPanel(state));
 }
+
+// ------------------------------------------------------------------------------------------------------------ turn parts
 
 function legend(nodes) {
   const present = new Set(nodes.map((n) => n.status));
@@ -299,7 +310,7 @@ function select(state, id, focus) {
 
 /** The step's own event (its completion, failure or skip) for cost and model; the latest revision wins. */
 function stepEvent(state, id) {
-  const own = state.events.filter((e) => e.step === id && /^step\./.test(e.type));
+  const own = state.events.filter((e) => e.turn === state.n && e.step === id && /^step\./.test(e.type));
   return own.length ? own[own.length - 1] : null;
 }
 
@@ -314,7 +325,7 @@ function renderDetails(state, panel) {
 
   const step = t.plan?.plan.steps.find((s) => s.id === n.id);
   const ev = stepEvent(state, n.id);
-  const modelCost = state.events.filter((e) => e.step === n.id && e.type === 'model.called').reduce((s, e) => s + (e.costUsd ?? 0), 0);
+  const modelCost = state.events.filter((e) => e.turn === state.n && e.step === n.id && e.type === 'model.called').reduce((s, e) => s + (e.costUsd ?? 0), 0);
   const cost = ev?.costUsd ?? (modelCost > 0 ? modelCost : null);
 
   replace(panel,
@@ -340,6 +351,7 @@ function renderDetails(state, panel) {
       'Full output'), ` · ${integer(n.output.bytes)} bytes · ${n.output.contentType} · sha256 `, h('code', { title: n.output.sha256 }, shortHash(n.output.sha256))) : null,
     n.error ? h('pre', { class: 'error' }, n.error) : null,
 
+    nodeChanges(state, n),
     policyBlock(n),
     approvalBlock(state, n));
 }
@@ -447,56 +459,71 @@ function timeline(events, { onStep, steps } = {}) {
   }));
 }
 
+
 // --------------------------------------------------------------------------------------------------------------- replay
 
+const pick = (o, snake, camel) => o?.[snake] ?? o?.[camel];
+
+/** The session's replay metadata ({ original_session, tools, policy_version, fork }) when it is a replay, else null. */
+function replayInfo(session) {
+  return session.replay ?? session.metadata?.replay ?? null;
+}
+
+/** The changes the replay diff reports for the selected turn. */
+function turnChanges(state) {
+  const turns = state.replay?.diff?.turns ?? [];
+  return turns.find((t) => t.turn === state.n)?.changes ?? [];
+}
+
+function changedSteps(state) {
+  return new Set(turnChanges(state).map((c) => c.step).filter((s) => typeof s === 'string'));
+}
+
+function changeItem(c, { withTurn } = {}) {
+  const original = pick(c, 'original', 'original');
+  const replay = pick(c, 'replay', 'replay');
+  return h('li', { class: 'change', dataset: { kind: c.kind ?? 'change', step: c.step ?? '' } },
+    h('span', { class: 'kind' }, label(c.kind ?? 'change')),
+    withTurn ? ` in turn ${withTurn}` : null,
+    c.step ? [' · step ', h('code', null, c.step)] : null, ': ',
+    original !== undefined && original !== null ? h('span', { class: 'was', title: 'original' }, String(original)) : h('span', { class: 'muted' }, '—'),
+    ' → ',
+    replay !== undefined && replay !== null ? h('span', { class: 'now', title: 'replay' }, String(replay)) : h('span', { class: 'muted' }, '—'),
+    c.detail ? h('span', { class: 'muted' }, ` (${c.detail})`) : null);
+}
+
 function replayPanel(state) {
-  const result = h('div', { class: 'replay-result', id: 'replay-result', role: 'status' });
-  const button = h('button', { type: 'button', id: 'replay-run' }, `Replay turn ${state.n}`);
-  button.addEventListener('click', async () => {
-    button.disabled = true;
-    replace(result, h('p', { class: 'muted' }, 'Asking the host to replay…'));
-    const answer = await api.replay(state.id, state.n);
-    state.replay = answer;
-    renderReplay(result, answer);
-    button.disabled = false;
-  });
-  if (state.replay) renderReplay(result, state.replay);
+  const { info, diff, error } = state.replay;
+  const original = pick(info, 'original_session', 'originalSession');
+  const fork = info.fork;
+  const verdict = diff
+    ? diff.same
+      ? h('p', { class: 'replay-same', id: 'replay-verdict' }, 'same plan, same decisions, same outcome')
+      : h('p', { class: 'replay-differs', id: 'replay-verdict' },
+        `differs from the original in ${(diff.turns ?? []).filter((t) => !t.same).length} of ${(diff.turns ?? []).length} turns`)
+    : h('p', { class: 'error', role: 'alert', id: 'replay-verdict' }, `The replay diff could not be read: ${error}`);
 
-  return h('section', { id: 'replay', class: 'panel replay', 'aria-labelledby': 'replay-title' },
-    h('h2', { id: 'replay-title' }, 'Replay ', h('span', { class: 'tag' }, 'needs host support')),
-    h('p', { class: 'muted' }, 'Re-runs this turn from its event log and shows how the outcome differs from the recorded one. It calls ',
-      h('code', null, `POST /api/sessions/${state.id}/replay`), '; only what the host answers is shown.'),
-    button, result);
+  return section('replay', 'Replay',
+    facts([
+      ['Replay of', original ? h('a', { href: links.session(original), id: 'replay-original' }, h('code', null, original)) : '—'],
+      ['Tools', info.tools ? label(info.tools) : null],
+      ['Policy version', pick(info, 'policy_version', 'policyVersion') ? h('code', null, pick(info, 'policy_version', 'policyVersion')) : null],
+      ['Fork', fork ? h('code', null, JSON.stringify(fork)) : 'none'],
+    ], { id: 'replay-facts' }),
+    verdict,
+    diff && !diff.same ? h('ol', { class: 'replay-changes', id: 'replay-changes' },
+      (diff.turns ?? []).filter((t) => !t.same).map((t) => h('li', { dataset: { turn: t.turn } },
+        t.turn === state.n ? h('strong', null, `Turn ${t.turn}`) : h('a', { href: links.turn(state.id, t.turn) }, `Turn ${t.turn}`),
+        h('ul', null, (t.changes ?? []).map((c) => changeItem(c)))))) : null);
 }
 
-function renderReplay(result, answer) {
-  if (!answer.available) {
-    replace(result, h('p', { class: 'unavailable' }, 'replay not available on this host'),
-      h('p', { class: 'muted small' }, answer.status ? `The host answered HTTP ${answer.status}${answer.message ? `: ${answer.message}` : ''}.` : `No answer: ${answer.message}`));
-    return;
-  }
-
-  const body = answer.body;
-  const parts = [h('p', null, `The host answered HTTP ${answer.status}.`)];
-  const diff = typeof body === 'string' ? body : body?.diff;
-  const changes = Array.isArray(body?.differences) ? body.differences : Array.isArray(body?.changes) ? body.changes : null;
-  if (typeof diff === 'string') {
-    parts.push(h('pre', { class: 'diff', 'aria-label': 'Replay diff' }, diff.split('\n').map((line) =>
-      h('span', { class: line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : line.startsWith('@@') ? 'hunk' : null }, line, '\n'))));
-  } else if (changes) {
-    parts.push(changes.length === 0 ? h('p', null, 'No differences: the replay matches the recorded turn.') : h('table', { class: 'data compact' },
-      h('thead', null, h('tr', null, ['Where', 'Recorded', 'Replayed'].map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', null, changes.map((c) => h('tr', null,
-        h('th', { scope: 'row' }, String(c.path ?? c.step ?? c.field ?? '—')),
-        h('td', { class: 'del' }, h('code', null, prettyJson(c.recorded ?? c.expected ?? c.before ?? ''))),
-        h('td', { class: 'add' }, h('code', null, prettyJson(c.replayed ?? c.actual ?? c.after ?? ''))))))));
-  }
-  if (body !== null && typeof body === 'object') {
-    parts.push(h('details', { open: typeof diff !== 'string' && !changes }, h('summary', null, 'The answer as sent'),
-      h('pre', { class: 'code' }, JSON.stringify(body, null, 2))));
-  }
-  replace(result, parts);
+/** What the replay diff says about one step, shown with the step's details. */
+function nodeChanges(state, n) {
+  const mine = turnChanges(state).filter((c) => c.step === n.id);
+  if (mine.length === 0) return null;
+  return h('div', { id: 'node-changes' }, h('h3', null, 'Differs from the original'), h('ul', { class: 'replay-changes' }, mine.map((c) => changeItem(c))));
 }
+
 
 // ---------------------------------------------------------------------------------------------------------------- start
 
@@ -510,11 +537,9 @@ async function showHealth() {
   }
 }
 
-// The skip link moves focus without touching the hash, which is the router's.
 document.getElementById('skip')?.addEventListener('click', (e) => {
   e.preventDefault();
   main.focus();
 });
-window.addEventListener('hashchange', route);
 showHealth();
 route();

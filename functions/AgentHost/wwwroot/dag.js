@@ -113,7 +113,7 @@ const clip = (text, max) => (text.length > max ? `${text.slice(0, max - 1)}…` 
  * The graph as an <svg>. Each node is a focusable button (click, Enter or Space calls onSelect with its id) coloured
  * by its status through the class status-{status}.
  */
-export function renderDag(nodes, { selected, onSelect, title = 'Action Graph' } = {}) {
+export function renderDag(nodes, { selected, onSelect, changed = new Set(), title = 'Action Graph' } = {}) {
   const { position, routes, width, height } = layout(nodes);
   const drawing = svg('svg', {
     viewBox: `0 0 ${width} ${height}`,
@@ -149,16 +149,17 @@ export function renderDag(nodes, { selected, onSelect, title = 'Action Graph' } 
   for (const n of nodes) {
     const p = position.get(n.id);
     const status = String(n.status ?? 'pending').replace(/[^a-z_]/g, '');
-    const name = `${n.id}: ${n.tool}, ${status.replaceAll('_', ' ')}${n.requiresApproval ? ', requires approval' : ''}`;
+    const differs = changed.has(n.id);
+    const name = `${n.id}: ${n.tool}, ${status.replaceAll('_', ' ')}${n.requiresApproval ? ', requires approval' : ''}${differs ? ', differs from the original' : ''}`;
     const select = () => onSelect?.(n.id);
     const g = svg('g', {
-      class: ['node', `status-${status}`, n.id === selected && 'selected'],
+      class: ['node', `status-${status}`, n.id === selected && 'selected', differs && 'changed'],
       transform: `translate(${p.x},${p.y})`,
       tabindex: 0,
       role: 'button',
       'aria-label': name,
       'aria-pressed': n.id === selected ? 'true' : 'false',
-      dataset: { node: n.id, status },
+      dataset: differs ? { node: n.id, status, changed: 'true' } : { node: n.id, status },
       on: {
         click: select,
         keydown: (e) => {
@@ -178,6 +179,11 @@ export function renderDag(nodes, { selected, onSelect, title = 'Action Graph' } 
       g.append(svg('g', { class: 'approval-tag', transform: `translate(${W - 66},8)` },
         svg('rect', { width: 58, height: 16, rx: 8, ry: 8 }),
         svg('text', { x: 29, y: 12, 'text-anchor': 'middle' }, 'approval')));
+    }
+    if (differs) {
+      g.append(svg('g', { class: 'changed-tag', transform: `translate(${W - 66},${H - 22})` },
+        svg('rect', { width: 58, height: 16, rx: 8, ry: 8 }),
+        svg('text', { x: 29, y: 12, 'text-anchor': 'middle' }, 'changed')));
     }
     drawing.append(g);
   }

@@ -113,6 +113,8 @@ public sealed partial class SessionService
             session is null ? "unknown" : Describe(session, status),
             status?.TurnCount ?? 0,
             status?.ActiveTurn,
+            status?.Budget.UsedTokens ?? 0,
+            status?.Budget.CostUsd ?? 0m,
             status?.Metadata.CreatedAt ?? DateTimeOffset.FromUnixTimeSeconds(log.CreatedSecond).UtcDateTime,
             log.LastModified.UtcDateTime,
             SessionHref(log.SessionId));
@@ -154,6 +156,8 @@ public sealed record SessionListView(IReadOnlyList<SessionListItem> Sessions, in
 /// <summary>A session in the list. <see cref="User"/> and <see cref="Org"/> are null when its orchestration is gone.</summary>
 /// <param name="Status">As in <c>GET /api/sessions/{id}</c>: idle, running, expired...; <c>unknown</c> when the orchestration was purged.</param>
 /// <param name="TurnCount">Finished turns (as in <c>GET /api/sessions/{id}</c>); <see cref="ActiveTurn"/> is the one running.</param>
+/// <param name="Tokens">Tokens the session's finished turns used (input and output), as its budget ledger counts them.</param>
+/// <param name="CostUsd">What those turns cost.</param>
 /// <param name="LastActivityAt">When the session's latest event was written.</param>
 public sealed record SessionListItem(
     string SessionId,
@@ -163,6 +167,8 @@ public sealed record SessionListItem(
     string Status,
     int TurnCount,
     int? ActiveTurn,
+    int Tokens,
+    decimal CostUsd,
     DateTime CreatedAt,
     DateTime LastActivityAt,
     string Href);

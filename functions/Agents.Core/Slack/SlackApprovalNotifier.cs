@@ -50,6 +50,13 @@ public sealed class SlackApprovalNotifier(SlackApi slack, IPayloadStore payloads
             });
         }
 
+        blocks.Add(new JsonObject
+        {
+            ["type"] = "actions",
+            ["block_id"] = "session",
+            ["elements"] = new JsonArray { LinkButton(ViewSessionAction, "View session", SessionPageUrl(options.Value.PublicBaseUrl, session.SessionId)) },
+        });
+
         double seconds = (clock.GetUtcNow().UtcDateTime - request.TurnStartedAt).TotalSeconds;
         blocks.Add(Context(
             $"So far: {request.TokensSoFar.Total:N0} tokens · ${request.CostSoFar.ToString("0.0000", CultureInfo.InvariantCulture)} · {Math.Max(0, seconds):0.0} s · " +
@@ -124,6 +131,21 @@ public sealed class SlackApprovalNotifier(SlackApi slack, IPayloadStore payloads
     {
         ["type"] = "context",
         ["elements"] = new JsonArray { new JsonObject { ["type"] = "mrkdwn", ["text"] = Truncate(markdown, 3000) } },
+    };
+
+    /// <summary>The action id of the "View session" link button; Slack still reports its clicks, which change nothing.</summary>
+    public const string ViewSessionAction = "view_session";
+
+    /// <summary>The replay UI's page for a session (<c>/ui/session.html?id=</c>), the same link the PR body carries.</summary>
+    public static Uri SessionPageUrl(Uri publicBaseUrl, string sessionId) =>
+        new($"{publicBaseUrl.ToString().TrimEnd('/')}/ui/session.html?id={Uri.EscapeDataString(sessionId)}");
+
+    static JsonObject LinkButton(string actionId, string text, Uri url) => new()
+    {
+        ["type"] = "button",
+        ["action_id"] = actionId,
+        ["text"] = new JsonObject { ["type"] = "plain_text", ["text"] = text },
+        ["url"] = url.ToString(),
     };
 
     static JsonObject Button(string actionId, string text, string value, string? style)

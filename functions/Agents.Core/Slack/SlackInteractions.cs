@@ -52,6 +52,11 @@ public sealed partial class SlackInteractions(SessionService sessions, SlackApi 
     async Task<SlackInteractionResult> ClickAsync(JsonObject payload, string approver, byte[] key, CancellationToken cancellationToken)
     {
         JsonNode? action = payload["actions"]?.AsArray().FirstOrDefault();
+        if ((string?)action?["action_id"] == SlackApprovalNotifier.ViewSessionAction)
+        {
+            return new SlackInteractionResult(200, null, null); // a link: Slack opened it, there is nothing to decide
+        }
+
         Uri? responseUrl = Uri.TryCreate((string?)payload["response_url"], UriKind.Absolute, out Uri? url) ? url : null;
         (ActionToken? token, string? invalid) = ActionToken.Open((string?)action?["value"], key, clock.GetUtcNow());
         string? actionId = (string?)action?["action_id"];

@@ -23,8 +23,8 @@ public sealed class SlackOptions
     /// <summary>Serve a local stand-in for Slack's Web API (portable host only): it records what is posted.</summary>
     public bool Simulator { get; set; }
 
-    /// <summary>Base URL of this platform's API, for links in messages.</summary>
-    public Uri? PublicBaseUrl { get; set; }
+    /// <summary>Base URL of this platform as people reach it, for links in messages (the session's page in the replay UI).</summary>
+    public Uri PublicBaseUrl { get; set; } = new("http://localhost:7071");
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(this.SigningSecret) && !string.IsNullOrWhiteSpace(this.BotToken);
 }
