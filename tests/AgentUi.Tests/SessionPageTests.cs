@@ -98,6 +98,7 @@ public sealed class SessionPageTests(UiFixture ui, ITestOutputHelper output)
         await Expect(approval).ToContainTextAsync("diff is minimal and tested");
         await Expect(approval.Locator("time").First).ToHaveAttributeAsync("datetime", turn.GetProperty("approvals")[0].GetProperty("resolvedAt").GetString()!);
         await Expect(details.Locator("#node-output")).ToHaveTextAsync(pr.GetProperty("outputPreview").GetString()!);
+        await Expect(details.Locator("#node-facts")).ToContainTextAsync("none (no model call)");
         await Expect(page).ToHaveURLAsync(new Uri(ui.BaseAddress, $"ui/session.html?id={session}&turn=1&node=pr").ToString());
         await page.ScreenshotAsync(new() { Path = Path.Combine(UiFixture.Artifacts, "session.png"), FullPage = true });
 
@@ -108,9 +109,10 @@ public sealed class SessionPageTests(UiFixture ui, ITestOutputHelper output)
         // Assert 4
         await Expect(details.Locator("h2")).ToContainTextAsync("draft");
         await Expect(details.Locator("#node-facts")).ToContainTextAsync("draft_patch");
-        await Expect(details.Locator("#node-facts dt", new() { HasText = "Tokens" })).ToHaveCountAsync(1);
+        JsonElement draftTokens = graph.Single(n => n.GetProperty("id").GetString() == "draft").GetProperty("tokens");
+        await Expect(details.Locator("#node-facts")).ToContainTextAsync($"{draftTokens.GetProperty("inputTokens").GetInt32():N0} in · {draftTokens.GetProperty("outputTokens").GetInt32():N0} out");
         await Expect(details.Locator("#node-facts dt", new() { HasText = "Cost" })).ToHaveCountAsync(1);
-        await Expect(details.Locator("#node-facts dt", new() { HasText = "Duration" })).ToHaveCountAsync(1);
+        await Expect(details.Locator("#node-facts dt", new() { HasText = "Latency" })).ToHaveCountAsync(1);
 
         // And the list now shows the session idle with its turn, tokens and cost.
         await page.GotoAsync(new Uri(ui.BaseAddress, "ui/").ToString());

@@ -337,9 +337,10 @@ function renderDetails(state, panel) {
       ['Needs approval', n.requiresApproval ? 'yes' : 'no'],
       ['Started', n.startedAt ? time(n.startedAt) : null],
       ['Completed', n.completedAt ? time(n.completedAt) : null],
-      ['Duration', n.durationMs !== undefined ? `${duration(n.durationMs)} working · ${duration(between(n.startedAt, n.completedAt))} wall` : null],
-      ['Tokens', n.tokens ? `${integer(n.tokens.inputTokens)} in · ${integer(n.tokens.outputTokens)} out` : null],
-      ['Cost', cost !== null ? `${usd(cost)}${ev?.model ? ` (${ev.model})` : ''}` : null],
+      ['Latency', n.durationMs !== undefined && n.durationMs !== null
+        ? `${duration(n.durationMs)} working · ${duration(between(n.startedAt, n.completedAt))} wall` : 'not run yet'],
+      ['Tokens', n.tokens ? `${integer(n.tokens.inputTokens)} in · ${integer(n.tokens.outputTokens)} out` : 'none (no model call)'],
+      ['Cost', cost !== null ? `${usd(cost)}${ev?.model ? ` (${ev.model})` : ''}` : usd(0)],
     ], { id: 'node-facts' }),
 
     h('h3', null, 'Arguments'),
