@@ -166,9 +166,17 @@ async function showSessionPage(r, current) {
       if (focused) main.querySelector(`.dag [data-node="${CSS.escape(focused)}"]`)?.focus();
       if (state.turn && state.turn.phase !== phase) announce(`Turn ${state.n}: ${label(state.turn.phase)}`);
     }
-    if (live()) schedule(current, refresh);
+    if (state.replay && state.replay.diff?.complete === false) {
+      const again = await api.replayDiff(state.id);
+      if (!current()) return;
+      if (JSON.stringify(again) !== JSON.stringify({ diff: state.replay.diff })) {
+        state.replay = { info: state.replay.info, ...again };
+        renderSessionPage(state);
+      }
+    }
+    if (live() || state.replay?.diff?.complete === false) schedule(current, refresh);
   };
-  if (live()) schedule(current, refresh);
+  if (live() || state.replay?.diff?.complete === false) schedule(current, refresh);
 }
 
 /** The turn's input (the ticket) as the event log's turn.accepted event references it. */
@@ -498,7 +506,9 @@ function replayPanel(state) {
   const original = pick(info, 'original_session', 'originalSession');
   const fork = info.fork;
   const verdict = diff
-    ? diff.same
+    ? diff.complete === false
+      ? h('p', { class: 'muted', id: 'replay-verdict' }, 'The replay is still running; the comparison so far:')
+      : diff.same
       ? h('p', { class: 'replay-same', id: 'replay-verdict' }, 'same plan, same decisions, same outcome')
       : h('p', { class: 'replay-differs', id: 'replay-verdict' },
         `differs from the original in ${(diff.turns ?? []).filter((t) => !t.same).length} of ${(diff.turns ?? []).length} turns`)
