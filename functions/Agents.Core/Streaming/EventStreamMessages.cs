@@ -31,15 +31,18 @@ public static class EventStreamMessages
     /// <summary>The CloudEvents type of a log event: <c>agentfunctions.</c> + the event's type (<c>agentfunctions.turn.completed</c>).</summary>
     public static string TypeOf(AgentEvent e) => TypePrefix + e.Type;
 
-    /// <summary>What the event is about, as a path like the API's: <c>sessions/{id}[/turns/{n}[/steps/{step}]]</c>.</summary>
+    /// <summary>The CloudEvents <c>source</c>: the session, as the API names it (<c>/sessions/{id}</c>).</summary>
+    public static string SourceOf(AgentEvent e) => "/sessions/" + e.SessionId;
+
+    /// <summary>What in the session the event is about, relative to its source: <c>turns/{n}[/steps/{step}]</c>, or <c>session</c>.</summary>
     public static string SubjectOf(AgentEvent e)
     {
-        var subject = new StringBuilder("sessions/").Append(e.SessionId);
-        if (e.Turn is int turn)
+        if (e.Turn is not int turn)
         {
-            subject.Append("/turns/").Append(turn.ToString(CultureInfo.InvariantCulture));
+            return "session";
         }
 
+        var subject = new StringBuilder("turns/").Append(turn.ToString(CultureInfo.InvariantCulture));
         if (!string.IsNullOrEmpty(e.Step))
         {
             subject.Append("/steps/").Append(e.Step);
@@ -55,15 +58,15 @@ public static class EventStreamMessages
             : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(eventId)));
 
     /// <summary>
-    /// The CloudEvent: id = the event's id, source, type, subject, time = when it happened, data = the event as logged
+    /// The CloudEvent: id = the event's id, source = the session, type, subject, time = when it happened, data = the event as logged
     /// (already redacted; nothing is added). Data larger than <paramref name="maxDataBytes"/> is left out and
     /// <c>dataref</c> (CloudEvents claim-check extension) points at the event's line in the log instead.
     /// </summary>
-    public static CloudEvent ToCloudEvent(AgentEvent e, string source, Uri logLocation, int maxDataBytes)
+    public static CloudEvent ToCloudEvent(AgentEvent e, Uri logLocation, int maxDataBytes)
     {
         byte[] data = JsonSerializer.SerializeToUtf8Bytes(e, JsonDefaults.Web);
         bool inline = data.Length <= maxDataBytes;
-        var cloudEvent = new CloudEvent(source, TypeOf(e), inline ? BinaryData.FromBytes(data) : null, DataContentType, CloudEventDataFormat.Json)
+        var cloudEvent = new CloudEvent(SourceOf(e), TypeOf(e), inline ? BinaryData.FromBytes(data) : null, DataContentType, CloudEventDataFormat.Json)
         {
             Id = e.Id,
             Subject = SubjectOf(e),
@@ -80,7 +83,7 @@ public static class EventStreamMessages
     /// <summary>The Service Bus message: the CloudEvent (structured), MessageId for duplicate detection, SessionId for per-session order.</summary>
     public static ServiceBusMessage ToMessage(AgentEvent e, string? org, EventStreamOptions options, Uri logLocation)
     {
-        CloudEvent cloudEvent = ToCloudEvent(e, options.Source, logLocation, options.MaxDataBytes);
+        CloudEvent cloudEvent = ToCloudEvent(e, logLocation, options.MaxDataBytes);
         var message = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(cloudEvent)))
         {
             MessageId = MessageIdOf(e.Id),

@@ -24,10 +24,6 @@ public sealed class EventStreamOptions
     /// <summary>Client id of the user-assigned managed identity holding "Azure Service Bus Data Sender" on the topic.</summary>
     public string? ManagedIdentityClientId { get; set; }
 
-    /// <summary>The CloudEvents <c>source</c> (a URI-reference).</summary>
-    [Required]
-    public string Source { get; set; } = "/agentfunctions";
-
     /// <summary>Blob container for the publisher's checkpoints and pending-session markers.</summary>
     [Required]
     public string Container { get; set; } = "agent-stream";
@@ -97,11 +93,6 @@ public sealed class EventStreamOptions
         if (Uri.CheckHostName(this.NamespaceHost) == UriHostNameType.Unknown)
         {
             return $"EventStream:FullyQualifiedNamespace '{this.FullyQualifiedNamespace}' is not a host name such as sb-xxx.servicebus.windows.net";
-        }
-
-        if (!Uri.TryCreate(this.Source, UriKind.RelativeOrAbsolute, out _))
-        {
-            return $"EventStream:Source '{this.Source}' is not a URI-reference (CloudEvents 'source'), for example /agentfunctions";
         }
 
         return null;

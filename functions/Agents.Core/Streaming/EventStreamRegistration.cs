@@ -17,7 +17,7 @@ public static class EventStreamRegistration
     public static IServiceCollection AddEventStream(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<EventStreamOptions>().Bind(configuration.GetSection(EventStreamOptions.Section)).ValidateDataAnnotations()
-            .Validate(o => o.Problem() is null, "EventStream: FullyQualifiedNamespace must be a Service Bus host (managed identity only, never a connection string) and Source a URI-reference")
+            .Validate(o => o.Problem() is null, "EventStream: FullyQualifiedNamespace must be a Service Bus host (managed identity only, never a connection string)")
             .ValidateOnStart();
         EventStreamOptions settings = configuration.GetSection(EventStreamOptions.Section).Get<EventStreamOptions>() ?? new EventStreamOptions();
         if (!settings.IsEnabled || services.Any(d => d.ServiceType == typeof(EventStreamPublisher)))

@@ -25,13 +25,20 @@ public sealed class RunTestsTool(RepositoryWorkspace workspace) : IAgentTool
         using (copy)
         {
             TimeSpan limit = TimeSpan.FromSeconds(workspace.Options.TestTimeoutSeconds);
-            ProcessResult result = await ProcessRunner.RunAsync(
-                "/bin/sh",
-                ["-c", workspace.Options.TestCommand],
-                copy.Path,
-                limit,
-                environment: new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" },
-                cancellationToken: cancellationToken).ConfigureAwait(false);
+            ProcessResult result;
+            JobProgress? progress = invocation.Progress is null ? null : new JobProgress(invocation.Progress, ProgressLimits.From(workspace.Options));
+            await using (progress)
+            {
+                result = await ProcessRunner.RunAsync(
+                    "/bin/sh",
+                    ["-c", workspace.Options.TestCommand],
+                    copy.Path,
+                    limit,
+                    environment: new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" },
+                    onLine: progress is null ? null : progress.Add,
+                    cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
             string report = $"$ {workspace.Options.TestCommand}\n{result.Output}\nexit code: {result.ExitCode}{(result.TimedOut ? $" (killed after {limit.TotalSeconds:0} s)" : string.Empty)}\n";
             string last = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.Trim().Length > 0)?.Trim() ?? string.Empty;
             return result.ExitCode == 0

@@ -29,9 +29,9 @@ public sealed class EventStreamMessagesTests(StreamingFixture fixture)
         // Assert: the CloudEvent (JSON format, structured mode)
         Assert.Equal("1.0", ce.GetProperty("specversion").GetString());
         Assert.Equal(completed.Id, ce.GetProperty("id").GetString());
-        Assert.Equal("/agentfunctions", ce.GetProperty("source").GetString());
+        Assert.Equal($"/sessions/{session}", ce.GetProperty("source").GetString());
         Assert.Equal("agentfunctions.turn.completed", ce.GetProperty("type").GetString());
-        Assert.Equal($"sessions/{session}/turns/1", ce.GetProperty("subject").GetString());
+        Assert.Equal("turns/1", ce.GetProperty("subject").GetString());
         Assert.Equal("application/json", ce.GetProperty("datacontenttype").GetString());
         Assert.Equal(new DateTimeOffset(completed.Time!.Value), DateTimeOffset.Parse(ce.GetProperty("time").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
         Assert.False(ce.TryGetProperty("data_base64", out _));
@@ -67,7 +67,8 @@ public sealed class EventStreamMessagesTests(StreamingFixture fixture)
         CloudEvent ce = CloudEvent.Parse(message.Body)!;
 
         // Assert
-        Assert.Equal($"sessions/{session}/turns/1/steps/s0", ce.Subject);
+        Assert.Equal("turns/1/steps/s0", ce.Subject);
+        Assert.Equal($"/sessions/{session}", ce.Source);
         Assert.Equal("agentfunctions.step.completed", ce.Type);
         Assert.Equal(step.Time, ce.Time!.Value.UtcDateTime);
         Assert.False(message.ApplicationProperties.ContainsKey("org"));

@@ -49,7 +49,6 @@ public sealed class EventStreamRegistrationTests
         Assert.IsType<ServiceBusEventStreamSender>(provider.GetRequiredService<IEventStreamSender>()); // connects lazily
         EventStreamOptions options = provider.GetRequiredService<IOptions<EventStreamOptions>>().Value;
         Assert.Equal("agent-events", options.Topic);
-        Assert.Equal("/agentfunctions", options.Source);
         Assert.Equal("agent-stream", options.Container);
     }
 

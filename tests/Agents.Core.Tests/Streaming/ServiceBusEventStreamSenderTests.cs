@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Agents.Core.Contracts;
 using Agents.Core.Streaming;
 using Azure.Core;
@@ -61,15 +60,10 @@ public sealed class ServiceBusEventStreamSenderTests(StreamingFixture fixture)
         EventStreamPublisher publisher = streams.NewPublisher(real);
         await streams.AppendTurnAsync(new StreamingEventLog(streams.NewLog(), store, publisher, Microsoft.Extensions.Logging.Abstractions.NullLogger<StreamingEventLog>.Instance), Streams.NewSession());
         IReadOnlyList<AgentEvent> log = await streams.AppendTurnAsync(new StreamingEventLog(streams.NewLog(), store, publisher, Microsoft.Extensions.Logging.Abstractions.NullLogger<StreamingEventLog>.Instance), session);
-        var clock = Stopwatch.StartNew();
-        Console.WriteLine($"PROBE arranged");
 
         // Act
         SessionPublishResult result = await publisher.PublishSessionAsync(session, CancellationToken.None);
-        Console.WriteLine($"PROBE first {clock.Elapsed}");
         SweepResult sweep = await publisher.SweepAsync(reconcile: false, CancellationToken.None);
-        clock.Stop();
-        Console.WriteLine($"PROBE sweep {clock.Elapsed}");
 
         // Assert
         Assert.Equal(SessionPublishOutcome.Failed, result.Outcome);
@@ -77,7 +71,6 @@ public sealed class ServiceBusEventStreamSenderTests(StreamingFixture fixture)
         Assert.Equal(0, (await store.ReadCheckpointAsync(session, CancellationToken.None)).Seq);
         Assert.Equal(new SweepResult(2, 0, 2, 0), sweep);
         Assert.True(await store.IsMarkedAsync(session, CancellationToken.None));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
         Assert.Equal(16, log.Count);
     }
 

@@ -15,16 +15,14 @@ public sealed class StreamingFixture : IAsyncLifetime
 
     public AzuriteServer Azurite => this.azurite!;
 
-    public async Task InitializeAsync() { var c = System.Diagnostics.Stopwatch.StartNew(); this.azurite = await AzuriteServer.StartAsync(); Console.WriteLine($"PROBE azurite {c.Elapsed}"); }
+    public async Task InitializeAsync() => this.azurite = await AzuriteServer.StartAsync();
 
     public async Task DisposeAsync()
     {
-        var c = System.Diagnostics.Stopwatch.StartNew();
         if (this.azurite is not null)
         {
             await this.azurite.DisposeAsync();
         }
-        Console.WriteLine($"PROBE dispose {c.Elapsed}");
     }
 
     /// <summary>Storage with its own events container, so a sweep sees this test's sessions only.</summary>
