@@ -88,7 +88,7 @@ public class LocalSettingsSampleTests
         Assert.Equal("policies/pr-prep.yaml", services.GetRequiredService<IOptions<PolicyOptions>>().Value.Path);
         EventStreamOptions stream = services.GetRequiredService<IOptions<EventStreamOptions>>().Value;
         Assert.False(stream.IsEnabled, "the event stream is off locally: no Service Bus runs here");
-        Assert.Equivalent(new EventStreamOptions { Types = [.. EventStreamOptions.DefaultTypes] }, stream);
+        Assert.Equivalent(new EventStreamOptions { FullyQualifiedNamespace = "", ManagedIdentityClientId = "", Types = [.. EventStreamOptions.DefaultTypes] }, stream);
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public sealed class RunTestsTool(RepositoryWorkspace workspace) : IAgentTool
                     ["-c", workspace.Options.TestCommand],
                     copy.Path,
                     limit,
-                    environment: new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" },
+                    environment: JobEnvironment(copy.Path),
                     onLine: progress is null ? null : progress.Add,
                     cancellationToken: cancellationToken).ConfigureAwait(false);
             }
@@ -45,6 +45,13 @@ public sealed class RunTestsTool(RepositoryWorkspace workspace) : IAgentTool
                 ? ToolOutput.Success(report, $"tests passed{(patch is null ? string.Empty : " with the patch")} ({result.DurationMs} ms): {last}")
                 : ToolOutput.Failure(result.TimedOut ? $"tests timed out after {limit.TotalSeconds:0} s" : $"tests failed (exit {result.ExitCode}): {last}", report);
         }
+    }
+
+    /// <summary>The job's temporary files go inside its scratch copy, so they are deleted with it.</summary>
+    static Dictionary<string, string> JobEnvironment(string scratch)
+    {
+        string temp = Directory.CreateDirectory(Path.Combine(scratch, ".job-tmp")).FullName;
+        return new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1", ["TMPDIR"] = temp, ["TMP"] = temp, ["TEMP"] = temp };
     }
 
     internal static async Task<string?> LatestPatchAsync(ToolInvocation invocation, CancellationToken cancellationToken)

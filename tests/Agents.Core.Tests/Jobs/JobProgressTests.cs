@@ -70,7 +70,7 @@ public sealed class JobProgressTests(StreamingFixture fixture)
         string session = Streams.NewSession();
         var options = new WorkspaceOptions
         {
-            TestCommand = "pwd; echo 'connecting with password=hunter2hunter2 as dana@contoso.com'; touch made-by-the-job; python3 -m unittest discover -s tests -t .",
+            TestCommand = "pwd; echo \"tmp=$TMPDIR\"; echo 'connecting with password=hunter2hunter2 as dana@contoso.com'; touch made-by-the-job; python3 -m unittest discover -s tests -t .",
             ProgressLines = 2,
         };
         var workspace = new RepositoryWorkspace(Options.Create(options));
@@ -95,6 +95,7 @@ public sealed class JobProgressTests(StreamingFixture fixture)
         Assert.False(Path.GetFullPath(ranIn).StartsWith(Path.GetFullPath(repository), StringComparison.Ordinal), ranIn);
         Assert.False(Directory.Exists(ranIn));
         Assert.False(File.Exists(Path.Combine(repository, "made-by-the-job")));
+        Assert.Contains($"tmp={ranIn}/.job-tmp", output.Content);
 
         // Assert: progress events, redacted, in order, each naming the step
         AgentEvent[] progress = events.Where(e => e.Type == EventTypes.StepProgress).ToArray();

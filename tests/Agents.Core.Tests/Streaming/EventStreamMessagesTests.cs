@@ -188,3 +188,17 @@ public sealed class EventStreamMessagesTests(StreamingFixture fixture)
         Assert.Equal(expected, streams.NewStore().LogLocation(session));
     }
 }
+
+public sealed class EventStreamBackoffTests
+{
+    [Theory]
+    [InlineData(0, 5)]
+    [InlineData(1, 10)]
+    [InlineData(3, 40)]
+    [InlineData(5, 120)]
+    [InlineData(40, 120)]
+    public void Backoff_ConsecutiveFailedSweeps_DoublesThePollIntervalUpToTwoMinutes(int failures, int seconds)
+    {
+        Assert.Equal(TimeSpan.FromSeconds(seconds), EventStreamPublisher.Backoff(pollSeconds: 5, failures));
+    }
+}
