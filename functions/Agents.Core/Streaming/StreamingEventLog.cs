@@ -34,6 +34,9 @@ public sealed partial class StreamingEventLog(IEventLog inner, EventStreamStore 
     public Task<IReadOnlyList<AgentEvent>> ReadAsync(string sessionId, CancellationToken cancellationToken = default) =>
         inner.ReadAsync(sessionId, cancellationToken);
 
+    public Task<IReadOnlyList<string>> ReadLinesAsync(string sessionId, CancellationToken cancellationToken = default) =>
+        inner.ReadLinesAsync(sessionId, cancellationToken);
+
     public Uri LocationOf(string sessionId) => inner.LocationOf(sessionId);
 
     async Task MarkAsync(string sessionId)
