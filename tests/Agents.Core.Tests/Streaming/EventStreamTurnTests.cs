@@ -14,58 +14,9 @@ using Microsoft.Extensions.Logging;
 
 namespace Agents.Core.Tests.Streaming;
 
-/// <summary>
-/// The platform as the portable host runs it (the real Durable Task engine in memory, blobs on Azurite) with the event
-/// stream configured; only the topic is at the seam (<see cref="FakeTopic"/>), since no Service Bus runs here.
-/// </summary>
-public sealed class StreamingPlatformFixture : IAsyncLifetime
-{
-    TestEnvironment? environment;
-    DurableTaskTestHost? host;
-
-    public FakeTopic Topic { get; } = new();
-
-    public IServiceProvider Services => this.host!.Services;
-
-    public SessionService Sessions => ActivatorUtilities.CreateInstance<SessionService>(this.Services, this.host!.Client);
-
-    public async Task InitializeAsync()
-    {
-        this.environment = await TestEnvironment.StartAsync();
-        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(this.environment.Settings(new Dictionary<string, string?>
-        {
-            ["EventStream:FullyQualifiedNamespace"] = "sb-test.servicebus.windows.net",
-            ["EventStream:PollSeconds"] = "1",
-        })).Build();
-        this.host = await DurableTaskTestHost.StartAsync(
-            tasks => tasks.AddAgentTasks(),
-            new DurableTaskTestHostOptions
-            {
-                ConfigureServices = services =>
-                {
-                    services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
-                    services.AddSingleton(configuration);
-                    services.AddSingleton<IEventStreamSender>(this.Topic);
-                    services.AddAgentPlatform(configuration);
-                },
-            });
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (this.host is not null)
-        {
-            await this.host.DisposeAsync();
-        }
-
-        if (this.environment is not null)
-        {
-            await this.environment.DisposeAsync();
-        }
-    }
-}
-
-public sealed class EventStreamTurnTests(StreamingPlatformFixture platform) : IClassFixture<StreamingPlatformFixture>
+/// <summary>A real turn on the real engine with the event stream on; the topic at the seam.</summary>
+[Collection(StreamingCollection.Name)]
+public sealed class EventStreamTurnTests(StreamingFixture platform)
 {
     static readonly string Ticket101 = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "samples", "tickets", "TICKET-101.md"));
 

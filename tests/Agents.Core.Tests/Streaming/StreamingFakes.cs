@@ -1,27 +1,70 @@
 using Agents.Core.Contracts;
+using Agents.Core.Hosting;
+using Agents.Core.Sessions;
 using Agents.Core.Storage;
 using Agents.Core.Streaming;
 using Agents.Testing;
 using Azure.Messaging.ServiceBus;
+using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Agents.Core.Tests.Streaming;
 
-/// <summary>A private Azurite for the event stream tests: blobs only, no engine.</summary>
+/// <summary>
+/// One Azurite for every event stream and job test, and on it the platform as the portable host runs it (the real
+/// Durable Task engine in memory) with the event stream configured; only the topic is at the seam
+/// (<see cref="Topic"/>), since no Service Bus runs here. Blob-level tests use their own containers and topics.
+/// </summary>
 public sealed class StreamingFixture : IAsyncLifetime
 {
-    AzuriteServer? azurite;
+    TestEnvironment? environment;
+    DurableTaskTestHost? host;
 
-    public AzuriteServer Azurite => this.azurite!;
+    public AzuriteServer Azurite => this.environment!.Azurite;
 
-    public async Task InitializeAsync() => this.azurite = await AzuriteServer.StartAsync();
+    /// <summary>The platform's topic.</summary>
+    public FakeTopic Topic { get; } = new();
+
+    public IServiceProvider Services => this.host!.Services;
+
+    public SessionService Sessions => ActivatorUtilities.CreateInstance<SessionService>(this.Services, this.host!.Client);
+
+    public async Task InitializeAsync()
+    {
+        this.environment = await TestEnvironment.StartAsync();
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(this.environment.Settings(new Dictionary<string, string?>
+        {
+            ["EventStream:FullyQualifiedNamespace"] = "sb-test.servicebus.windows.net",
+            ["EventStream:PollSeconds"] = "1",
+        })).Build();
+        this.host = await DurableTaskTestHost.StartAsync(
+            tasks => tasks.AddAgentTasks(),
+            new DurableTaskTestHostOptions
+            {
+                ConfigureServices = services =>
+                {
+                    services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+                    services.AddSingleton(configuration);
+                    services.AddSingleton<IEventStreamSender>(this.Topic);
+                    services.AddAgentPlatform(configuration);
+                },
+            });
+    }
 
     public async Task DisposeAsync()
     {
-        if (this.azurite is not null)
+        if (this.host is not null)
         {
-            await this.azurite.DisposeAsync();
+            await this.host.DisposeAsync();
+        }
+
+        if (this.environment is not null)
+        {
+            await this.environment.DisposeAsync();
         }
     }
 
