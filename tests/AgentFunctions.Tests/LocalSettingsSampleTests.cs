@@ -9,6 +9,7 @@ using Agents.Core.Slack;
 using Agents.Core.Models;
 using Agents.Core.Sessions;
 using Agents.Core.Storage;
+using Agents.Core.Streaming;
 using Agents.Core.Tools;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,6 +31,7 @@ public class LocalSettingsSampleTests
         (PolicyOptions.Section, typeof(PolicyOptions)),
         (SandboxOptions.Section, typeof(SandboxOptions)),
         (SlackOptions.Section, typeof(SlackOptions)),
+        (EventStreamOptions.Section, typeof(EventStreamOptions)),
     ];
 
     [Fact]
@@ -84,6 +86,9 @@ public class LocalSettingsSampleTests
         Assert.Equivalent(new LoadOptions(), services.GetRequiredService<IOptions<LoadOptions>>().Value);
         Assert.Equivalent(new WorkspaceOptions { Environments = { ["inventory-service"] = "stage" } }, workspace);
         Assert.Equal("policies/pr-prep.yaml", services.GetRequiredService<IOptions<PolicyOptions>>().Value.Path);
+        EventStreamOptions stream = services.GetRequiredService<IOptions<EventStreamOptions>>().Value;
+        Assert.False(stream.IsEnabled, "the event stream is off locally: no Service Bus runs here");
+        Assert.Equivalent(new EventStreamOptions { FullyQualifiedNamespace = "", ManagedIdentityClientId = "", Types = [.. EventStreamOptions.DefaultTypes] }, stream);
     }
 
     [Fact]

@@ -12,6 +12,14 @@ public sealed class HostFixture : IAsyncLifetime
 
     public HttpClient Http => this.host!.Http;
 
+    /// <summary>While this file exists, the run_tests job of any turn prints a line and waits (see <see cref="TestCommand"/>).</summary>
+    public string TestJobHold { get; } = Path.Combine(Directory.CreateTempSubdirectory("agentfn-hold-").FullName, "hold");
+
+    /// <summary>The sample's tests, behind a hold a test can put on the job to watch it while it runs.</summary>
+    string TestCommand =>
+        $"echo collecting tests; if [ -e '{this.TestJobHold}' ]; then echo held by the test; while [ -e '{this.TestJobHold}' ]; do sleep 0.05; done; fi; " +
+        "python3 -m unittest discover -s tests -t .";
+
     public async Task InitializeAsync()
     {
         this.environment = await TestEnvironment.StartAsync();
@@ -19,6 +27,7 @@ public sealed class HostFixture : IAsyncLifetime
         {
             ["Durable:Backend"] = "InMemory",
             ["Agent:MaxTurnInputBytes"] = MaxTurnInputBytes.ToString(),
+            ["Workspace:TestCommand"] = this.TestCommand,
         }));
     }
 

@@ -79,6 +79,7 @@ await policy.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(
                     Step = input.Step.Id,
                     ReplayLive = input.ReplayLive,
                 },
+                Progress = new StepProgressLog(events, logger, input.Session.SessionId, input.Turn, input.Revision, input.Step),
             };
             try
             {

@@ -61,6 +61,8 @@ public static class EventTypes
     public const string ModelCalled = "model.called";
     public const string PlanPreviewed = "plan.previewed";
     public const string PlanRejected = "plan.rejected";
+    /// <summary>Output of a step still running (a job's lines, batched, redacted, bounded); the step's result comes later.</summary>
+    public const string StepProgress = "step.progress";
     public const string StepCompleted = "step.completed";
     public const string StepFailed = "step.failed";
     public const string StepSkipped = "step.skipped";

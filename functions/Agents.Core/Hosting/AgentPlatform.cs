@@ -10,6 +10,7 @@ using Agents.Core.Replay;
 using Agents.Core.Sessions;
 using Agents.Core.Slack;
 using Agents.Core.Storage;
+using Agents.Core.Streaming;
 using Agents.Core.Tools;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Configuration;
@@ -100,6 +101,9 @@ public static class AgentPlatform
         services.AddTransient<ResolveReplayApprovalActivity>();
         services.AddScoped<ReplayService>();
         services.AddScoped<SessionService>();
+
+        // Last: it decorates the event log registered above.
+        services.AddEventStream(configuration);
         return services;
     }
 

@@ -49,6 +49,9 @@ public sealed record ToolInvocation(
 {
     /// <summary>For model-backed tools: who calls and what they may spend.</summary>
     public Models.ModelCallContext? ModelContext { get; init; }
+
+    /// <summary>For jobs: where output goes while the step runs; null when nobody listens.</summary>
+    public IStepProgress? Progress { get; init; }
 }
 
 public sealed record ToolOutput(bool Succeeded, string Content, string ContentType, string Preview, string? Error = null, ModelCallInfo? Model = null)

@@ -1,13 +1,25 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Agents.Core.Tools;
 
 public sealed record ProcessResult(int ExitCode, string Output, bool TimedOut, long DurationMs);
 
-/// <summary>Runs a process with a time limit; on timeout the whole process tree is killed. Output is capped.</summary>
+/// <summary>
+/// Runs a process with a time limit. On Linux the process starts in a session of its own (<c>setsid</c>), so when it
+/// times out or finishes, the whole group is killed: children, and grandchildren that left their parent (a daemonized
+/// <c>sleep &amp;</c> inside a subshell), which a walk of the process tree would miss. Output is capped; each line can
+/// also be observed as it arrives.
+/// </summary>
 public static class ProcessRunner
 {
+    const string SetSid = "/usr/bin/setsid";
+    const int SigKill = 9;
+
+    /// <summary>How long the output pipes may take to close after the group was killed before the result is returned anyway.</summary>
+    static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(10);
+
     public static async Task<ProcessResult> RunAsync(
         string fileName,
         IEnumerable<string> arguments,
@@ -15,9 +27,11 @@ public static class ProcessRunner
         TimeSpan timeout,
         int maxOutputChars = 64 * 1024,
         IReadOnlyDictionary<string, string>? environment = null,
+        Action<string>? onLine = null,
         CancellationToken cancellationToken = default)
     {
-        var start = new ProcessStartInfo(fileName)
+        bool ownGroup = OperatingSystem.IsLinux() && File.Exists(SetSid);
+        var start = new ProcessStartInfo(ownGroup ? SetSid : fileName)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -25,6 +39,12 @@ public static class ProcessRunner
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (ownGroup)
+        {
+            // Not a group leader, so setsid execs in place: the pid stays ours and becomes the group id.
+            start.ArgumentList.Add(fileName);
+        }
+
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -55,6 +75,8 @@ public static class ProcessRunner
                     truncated = true;
                 }
             }
+
+            onLine?.Invoke(line);
         }
 
         long started = Stopwatch.GetTimestamp();
@@ -62,6 +84,7 @@ public static class ProcessRunner
         process.OutputDataReceived += (_, e) => Collect(e.Data);
         process.ErrorDataReceived += (_, e) => Collect(e.Data);
         process.Start();
+        int group = process.Id;
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -71,23 +94,65 @@ public static class ProcessRunner
         bool timedOut = false;
         try
         {
+            // Completes when the process has exited and its output pipes are closed (no one left writing to them).
             await process.WaitForExitAsync(limit.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             timedOut = !cancellationToken.IsCancellationRequested;
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
-        // Drain the asynchronous readers before reading the buffer.
-        process.WaitForExit();
-        if (truncated)
+        // Whatever is left of the job goes, whether it timed out or left something running behind it.
+        KillAll(process, ownGroup ? group : null);
+        using (var drain = new CancellationTokenSource(DrainLimit))
         {
-            output.Append($"[output truncated at {maxOutputChars} characters]\n");
+            try
+            {
+                await process.WaitForExitAsync(drain.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // A process outside the group still holds the pipes: return what was read.
+            }
+        }
+
+        string text;
+        lock (output)
+        {
+            if (truncated)
+            {
+                output.Append($"[output truncated at {maxOutputChars} characters]\n");
+            }
+
+            text = output.ToString();
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return new ProcessResult(timedOut ? -1 : process.ExitCode, output.ToString(), timedOut, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        int exitCode = timedOut || !process.HasExited ? -1 : process.ExitCode;
+        return new ProcessResult(exitCode, text, timedOut, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
+
+    static void KillAll(Process process, int? group)
+    {
+        if (group is int id)
+        {
+            // A negative pid signals the whole process group; ESRCH (nothing left) is fine.
+            _ = SendSignal(-id, SigKill);
+        }
+
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited in between.
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    static extern int SendSignal(int pid, int signal);
 }

@@ -25,19 +25,33 @@ public sealed class RunTestsTool(RepositoryWorkspace workspace) : IAgentTool
         using (copy)
         {
             TimeSpan limit = TimeSpan.FromSeconds(workspace.Options.TestTimeoutSeconds);
-            ProcessResult result = await ProcessRunner.RunAsync(
-                "/bin/sh",
-                ["-c", workspace.Options.TestCommand],
-                copy.Path,
-                limit,
-                environment: new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" },
-                cancellationToken: cancellationToken).ConfigureAwait(false);
+            ProcessResult result;
+            JobProgress? progress = invocation.Progress is null ? null : new JobProgress(invocation.Progress, ProgressLimits.From(workspace.Options));
+            await using (progress)
+            {
+                result = await ProcessRunner.RunAsync(
+                    "/bin/sh",
+                    ["-c", workspace.Options.TestCommand],
+                    copy.Path,
+                    limit,
+                    environment: JobEnvironment(copy.Path),
+                    onLine: progress is null ? null : progress.Add,
+                    cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
             string report = $"$ {workspace.Options.TestCommand}\n{result.Output}\nexit code: {result.ExitCode}{(result.TimedOut ? $" (killed after {limit.TotalSeconds:0} s)" : string.Empty)}\n";
             string last = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.Trim().Length > 0)?.Trim() ?? string.Empty;
             return result.ExitCode == 0
                 ? ToolOutput.Success(report, $"tests passed{(patch is null ? string.Empty : " with the patch")} ({result.DurationMs} ms): {last}")
                 : ToolOutput.Failure(result.TimedOut ? $"tests timed out after {limit.TotalSeconds:0} s" : $"tests failed (exit {result.ExitCode}): {last}", report);
         }
+    }
+
+    /// <summary>The job's temporary files go inside its scratch copy, so they are deleted with it.</summary>
+    static Dictionary<string, string> JobEnvironment(string scratch)
+    {
+        string temp = Directory.CreateDirectory(Path.Combine(scratch, ".job-tmp")).FullName;
+        return new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1", ["TMPDIR"] = temp, ["TMP"] = temp, ["TEMP"] = temp };
     }
 
     internal static async Task<string?> LatestPatchAsync(ToolInvocation invocation, CancellationToken cancellationToken)

@@ -26,6 +26,18 @@ public sealed class WorkspaceOptions
     [Range(1, 3600)]
     public int TestTimeoutSeconds { get; set; } = 120;
 
+    /// <summary>A running job's output goes to the event log as a <c>step.progress</c> event every this many lines...</summary>
+    [Range(1, 10_000)]
+    public int ProgressLines { get; set; } = 20;
+
+    /// <summary>...or this long after the first line not yet logged, whichever comes first.</summary>
+    [Range(50, 60_000)]
+    public int ProgressIntervalMilliseconds { get; set; } = 1000;
+
+    /// <summary>Most characters of a job's output logged as progress; beyond that one event says it was cut (the full output is the step's result).</summary>
+    [Range(256, 1_000_000)]
+    public int MaxProgressChars { get; set; } = 16 * 1024;
+
     [Range(1, 10_000_000)]
     public int MaxReadBytes { get; set; } = 64 * 1024;
 
