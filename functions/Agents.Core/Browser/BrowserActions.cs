@@ -4,7 +4,7 @@ using Agents.Core.Contracts;
 namespace Agents.Core.Browser;
 
 /// <summary>Who acts and under which scope: the session (its own context and proxy), the turn and step (for limits and the log) and the allowlist.</summary>
-public sealed record BrowserCall(string SessionId, int Turn, string Step, IReadOnlyList<string> AllowedOrigins)
+public sealed record BrowserCall(string SessionId, int Turn, int Revision, string Step, IReadOnlyList<string> AllowedOrigins)
 {
     /// <summary>
     /// The step was approved by a human under the policy (the click's form target was what the approval was about):
@@ -37,9 +37,12 @@ public sealed record ReadAction(string? Selector) : BrowserAction
     public override string Name => "read";
 }
 
-public sealed record ClickAction(double X, double Y) : BrowserAction
+/// <summary>A click at the centre of a box in viewport coordinates; the whole box must lie inside the viewport.</summary>
+public sealed record ClickAction(double X, double Y, double Width, double Height) : BrowserAction
 {
     public override string Name => "click";
+
+    public Box Box => new(this.X, this.Y, this.Width, this.Height);
 }
 
 /// <summary>The text itself is never recorded: only its length.</summary>
@@ -80,6 +83,14 @@ public enum BrowserOutcome
 public sealed record Box(double X, double Y, double Width, double Height)
 {
     public bool Contains(double x, double y) => x >= this.X && y >= this.Y && x < this.X + this.Width && y < this.Y + this.Height;
+
+    public double CenterX => this.X + (this.Width / 2);
+
+    public double CenterY => this.Y + (this.Height / 2);
+
+    /// <summary>True when the box has an area and lies wholly inside a viewport of this size.</summary>
+    public bool InsideViewport(int width, int height) =>
+        this.Width > 0 && this.Height > 0 && this.X >= 0 && this.Y >= 0 && this.X + this.Width <= width && this.Y + this.Height <= height;
 
     public override string ToString() => $"{this.X:0.#},{this.Y:0.#} {this.Width:0.#}x{this.Height:0.#}";
 }
@@ -122,8 +133,8 @@ public sealed record BrowserActionResult(
     /// <summary>The element or box acted on (click, type).</summary>
     public ElementInfo? Target { get; init; }
 
-    /// <summary>The point clicked.</summary>
-    public Box? Point { get; init; }
+    /// <summary>The box the click was asked inside (it clicks the box's centre).</summary>
+    public Box? Box { get; init; }
 
     /// <summary>Text read from the page (browser_read), at most <see cref="BrowserOptions.MaxReadCharacters"/>.</summary>
     public string? Text { get; init; }
@@ -142,6 +153,9 @@ public sealed record BrowserActionResult(
 
     /// <summary>For a timed-out action: when the browser process was killed, from the action's start.</summary>
     public long? KilledAfterMs { get; init; }
+
+    /// <summary>For a timed-out action: the Chromium process that was killed (with everything it started).</summary>
+    public int? KilledProcessId { get; init; }
 
     public int BrowserGeneration { get; init; }
 }

@@ -28,6 +28,14 @@ public interface IBrowserFacts
     BrowserFacts Describe(SessionMetadata session, PlanStep step);
 }
 
+/// <summary>For evaluators without a browser (benchmarks, tools that never browse): no facts.</summary>
+public sealed class NoBrowserFacts : IBrowserFacts
+{
+    public static readonly NoBrowserFacts Instance = new();
+
+    public BrowserFacts Describe(SessionMetadata session, PlanStep step) => BrowserFacts.None;
+}
+
 /// <summary>A form target on the page and where its controls are (viewport coordinates, as of the last action).</summary>
 public sealed record FormTarget(string Origin, string Action, string Method, IReadOnlyList<Box> Boxes);
 

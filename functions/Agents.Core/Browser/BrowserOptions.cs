@@ -77,6 +77,19 @@ public sealed class BrowserOptions
     [Range(0, 10_000)]
     public int SettleMilliseconds { get; set; } = 150;
 
+    public static bool HasValidOrigins(BrowserOptions options)
+    {
+        try
+        {
+            _ = Origins.NormalizeAll(options.AllowedOrigins.Concat(options.RepositoryOrigins.Values.SelectMany(v => v)));
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The allowlist of a session on <paramref name="repository"/>: the global origins plus the repository's, normalised.</summary>
     public IReadOnlyList<string> AllowedOriginsFor(string? repository)
     {

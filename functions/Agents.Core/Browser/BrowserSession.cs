@@ -4,11 +4,12 @@ using Microsoft.Playwright;
 namespace Agents.Core.Browser;
 
 /// <summary>
-/// One agent session's slice of the browser: its own context (fresh profile: no cookies, storage or cache from anyone
-/// else), its one page, its egress proxy, and the counters its limits are checked against. The counters and the last
-/// page snapshot outlive the context: a browser restart gives the session a new, blank context, not new limits.
+/// One agent session's slice of the broker: its own Chromium process (so a hung page is killed without touching
+/// anyone else), one fresh context in it (no cookies, storage or cache from anyone else), one page, and the counters
+/// its limits are checked against. The counters and the last page snapshot outlive the browser: a restart gives the
+/// session a new, blank page, not new limits.
 /// </summary>
-sealed class BrowserSession : IAsyncDisposable
+sealed class BrowserSession(string id, BrowserOptions options) : IAsyncDisposable
 {
     readonly ConcurrentQueue<RefusedRequest> refused = new();
     readonly Dictionary<int, int> actionsPerTurn = [];
@@ -16,37 +17,32 @@ sealed class BrowserSession : IAsyncDisposable
     volatile IReadOnlyList<string> granted = [];
     long bytes;
     int pages;
-    int navigationsThisAction;
 
-    public BrowserSession(string id, BrowserOptions options)
-    {
-        this.Id = id;
-        this.Options = options;
-        this.Proxy = new EgressProxy(this.ProxyRefusal, (url, reason) => this.Refuse(url, reason, "proxy"), n => Interlocked.Add(ref this.bytes, n));
-    }
+    public string Id { get; } = id;
 
-    public string Id { get; }
-
-    public BrowserOptions Options { get; }
+    public BrowserOptions Options { get; } = options;
 
     /// <summary>One action at a time per session (parallel steps of a turn take turns).</summary>
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
-    public EgressProxy Proxy { get; }
+    public IBrowser? Browser { get; private set; }
 
-    public IBrowserContext? Context { get; set; }
+    /// <summary>The unique switch the current Chromium was launched with (how it is found to be killed).</summary>
+    public string? Marker { get; private set; }
 
-    public IPage? Page { get; set; }
+    public IBrowserContext? Context { get; private set; }
 
-    /// <summary>The browser generation the context belongs to; another generation means the browser was restarted under it.</summary>
-    public int ContextGeneration { get; set; } = -1;
+    public IPage? Page { get; private set; }
 
-    /// <summary>True while the broker itself opens the session's page (every other page in the context is a popup and is closed).</summary>
-    public bool OpeningPage { get; set; }
+    /// <summary>How many browsers this session has had; it grows by one at every restart after a hang.</summary>
+    public int Generation { get; private set; }
 
     public PageSnapshot Snapshot { get; set; } = PageSnapshot.Blank;
 
     public DateTimeOffset LastUsed { get; set; }
+
+    /// <summary>A main-frame navigation this action was refused (by the route or seen landing somewhere not allowed).</summary>
+    public string? NavigationRefused { get; private set; }
 
     public IReadOnlyList<string> Allowed
     {
@@ -58,6 +54,32 @@ sealed class BrowserSession : IAsyncDisposable
 
     public int Pages => Volatile.Read(ref this.pages);
 
+    public IReadOnlyList<string> Granted => this.granted;
+
+    public IReadOnlyList<RefusedRequest> Refused => this.refused.ToArray();
+
+    public void Attach(IBrowser browser, string marker, IBrowserContext context, IPage page)
+    {
+        this.Browser = browser;
+        this.Marker = marker;
+        this.Context = context;
+        this.Page = page;
+        this.Generation++;
+        this.Snapshot = PageSnapshot.Blank;
+    }
+
+    /// <summary>Forgets the browser (after it was killed or closed); returns it so the caller can dispose it.</summary>
+    public IBrowser? Detach()
+    {
+        IBrowser? browser = this.Browser;
+        this.Browser = null;
+        this.Marker = null;
+        this.Context = null;
+        this.Page = null;
+        this.Snapshot = PageSnapshot.Blank;
+        return browser;
+    }
+
     public bool IsAllowed(string? origin) =>
         origin is not null && (this.allowed.Contains(origin, StringComparer.Ordinal) || this.granted.Contains(origin, StringComparer.Ordinal));
 
@@ -66,29 +88,40 @@ sealed class BrowserSession : IAsyncDisposable
 
     public void AddBytes(long count) => Interlocked.Add(ref this.bytes, count);
 
-    public int ActionsIn(int turn) => this.actionsPerTurn.GetValueOrDefault(turn);
+    public int ActionsIn(int turn)
+    {
+        lock (this.actionsPerTurn)
+        {
+            return this.actionsPerTurn.GetValueOrDefault(turn);
+        }
+    }
 
-    public void CountAction(int turn) => this.actionsPerTurn[turn] = this.ActionsIn(turn) + 1;
+    public void CountAction(int turn)
+    {
+        lock (this.actionsPerTurn)
+        {
+            this.actionsPerTurn[turn] = this.actionsPerTurn.GetValueOrDefault(turn) + 1;
+        }
+    }
 
     /// <summary>Starts an action's record: what it refuses from here on, and what a human granted it.</summary>
     public void BeginAction(IReadOnlyList<string> grants)
     {
         this.refused.Clear();
         this.granted = grants;
-        Volatile.Write(ref this.navigationsThisAction, 0);
+        this.NavigationRefused = null;
     }
 
     public void EndAction() => this.granted = [];
 
-    public void Grant(string origin) => this.granted = [.. this.granted, origin];
-
-    public IReadOnlyList<string> Granted => this.granted;
-
-    public IReadOnlyList<RefusedRequest> Refused => this.refused.ToArray();
-
-    public bool NavigatedThisAction => Volatile.Read(ref this.navigationsThisAction) > 0;
-
-    public void Refuse(string url, string reason, string layer) => this.refused.Enqueue(new RefusedRequest(url, reason, layer));
+    public void Refuse(string url, string reason, string layer, bool mainFrameNavigation)
+    {
+        this.refused.Enqueue(new RefusedRequest(url, reason, layer));
+        if (mainFrameNavigation)
+        {
+            this.NavigationRefused ??= reason;
+        }
+    }
 
     /// <summary>Counts a document load in the session's window; false when the session has loaded all the pages it may.</summary>
     public bool TryCountPage()
@@ -103,42 +136,26 @@ sealed class BrowserSession : IAsyncDisposable
 
             if (Interlocked.CompareExchange(ref this.pages, current + 1, current) == current)
             {
-                Interlocked.Increment(ref this.navigationsThisAction);
                 return true;
             }
         }
     }
 
-    /// <summary>Why a request to this origin may not go out now, or null when it may (the proxy asks this).</summary>
-    public string? ProxyRefusal(string origin) =>
-        !this.IsAllowed(origin) ? $"{origin} is not allowlisted for this session"
-        : this.Bytes >= this.Options.MaxBytesPerSession ? $"the session has moved {this.Bytes} bytes, its cap is {this.Options.MaxBytesPerSession}"
-        : null;
-
-    public async Task CloseContextAsync()
-    {
-        IBrowserContext? context = this.Context;
-        this.Context = null;
-        this.Page = null;
-        if (context is null)
-        {
-            return;
-        }
-
-        try
-        {
-            await context.CloseAsync().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is PlaywrightException or TimeoutException or ObjectDisposedException)
-        {
-            // The browser under it is gone or going: nothing left to close.
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
-        await this.CloseContextAsync().ConfigureAwait(false);
-        await this.Proxy.DisposeAsync().ConfigureAwait(false);
+        IBrowser? browser = this.Detach();
+        if (browser is not null)
+        {
+            try
+            {
+                await browser.CloseAsync().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is PlaywrightException or TimeoutException or ObjectDisposedException)
+            {
+                // Already gone.
+            }
+        }
+
         this.Gate.Dispose();
     }
 }
