@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using Agents.Core.Browser;
 using Agents.Core.Budgets;
 using Agents.Core.Hosting;
 using Agents.Core.Load;
@@ -30,6 +31,7 @@ public class LocalSettingsSampleTests
         (PolicyOptions.Section, typeof(PolicyOptions)),
         (SandboxOptions.Section, typeof(SandboxOptions)),
         (SlackOptions.Section, typeof(SlackOptions)),
+        (BrowserOptions.Section, typeof(BrowserOptions)),
     ];
 
     [Fact]
