@@ -1,6 +1,10 @@
 using System.Diagnostics;
+using Agents.Core.Activities;
 using Agents.Core.Browser;
 using Agents.Core.Contracts;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Agents.Core.Tests.Browser;
 
@@ -225,4 +229,54 @@ public sealed class BrowserBrokerTests(BrowserFixture fixture) : IAsyncLifetime
             return true;
         }
     }
+}
+
+/// <summary>The per-session caps from settings, on a broker of their own with small caps.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class BrowserLimitTests(BrowserFixture fixture)
+{
+    [Fact]
+    public async Task Open_BeyondThePagesPerSession_IsRefused()
+    {
+        await using BrowserBroker broker = this.Broker(new BrowserOptions { AllowedOrigins = [fixture.Allowed.Origin], MaxPagesPerSession = 2 });
+        BrowserCall call = fixture.NewCall();
+
+        BrowserActionResult first = await broker.RunAsync(call, new OpenAction(fixture.Allowed.Url("/page")));
+        BrowserActionResult second = await broker.RunAsync(call with { Step = "b2" }, new OpenAction(fixture.Allowed.Url("/second")));
+        BrowserActionResult third = await broker.RunAsync(call with { Step = "b3" }, new OpenAction(fixture.Allowed.Url("/page")));
+
+        Assert.Equal([BrowserOutcome.Succeeded, BrowserOutcome.Succeeded, BrowserOutcome.Refused], new[] { first.Outcome, second.Outcome, third.Outcome });
+        Assert.Contains("Browser:MaxPagesPerSession", third.Reason);
+        Assert.Equal(fixture.Allowed.Url("/second"), third.UrlAfter);
+    }
+
+    [Fact]
+    public async Task Action_AfterTheSessionsBytesAreSpent_IsRefused()
+    {
+        await using BrowserBroker broker = this.Broker(new BrowserOptions { AllowedOrigins = [fixture.Allowed.Origin], MaxBytesPerSession = 4_096 });
+        BrowserCall call = fixture.NewCall();
+
+        BrowserActionResult first = await broker.RunAsync(call, new OpenAction(fixture.Allowed.Url("/page")));
+        BrowserActionResult second = await broker.RunAsync(call with { Step = "b2" }, new ReadAction(null));
+
+        Assert.Equal(BrowserOutcome.Succeeded, first.Outcome); // the cap is checked before an action: the first one spends it
+        Assert.Equal(BrowserOutcome.Refused, second.Outcome);
+        Assert.Contains("Browser:MaxBytesPerSession", second.Reason);
+    }
+
+    [Fact]
+    public async Task SessionExpiry_ClosesTheSessionsBrowser()
+    {
+        BrowserCall call = fixture.NewCall();
+        await fixture.Broker.RunAsync(call, new ScreenshotAction());
+        int open = fixture.Broker.OpenSessions;
+        var append = ActivatorUtilities.CreateInstance<AppendEventsActivity>(fixture.Services);
+
+        await append.ExecuteAsync(new AppendEventsRequest(call.SessionId, [new EventDraft($"s-{call.SessionId}/session.expired", EventTypes.SessionExpired, call.SessionId, "idle")]));
+
+        Assert.Equal(open - 1, fixture.Broker.OpenSessions);
+    }
+
+    BrowserBroker Broker(BrowserOptions options) =>
+        new(Options.Create(options), fixture.Payloads, TimeProvider.System, NullLogger<BrowserBroker>.Instance);
 }

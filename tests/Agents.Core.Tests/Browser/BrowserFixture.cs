@@ -20,7 +20,8 @@ namespace Agents.Core.Tests.Browser;
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
-    public const int ActionTimeoutMilliseconds = 5_000;
+    /// <summary>Generous, so that a loaded machine never passes for a hung page; the hang test waits this long once.</summary>
+    public const int ActionTimeoutMilliseconds = 15_000;
 
     TestEnvironment? environment;
     ServiceProvider? services;

@@ -75,7 +75,8 @@ public sealed class BrowserStepTests(BrowserFixture fixture) : IAsyncLifetime
     public async Task RunStep_ClickOnAPageWithAFormToAnotherOrigin_NeedsApproval_AndSubmitsOnceApproved()
     {
         (SessionMetadata session, PayloadRef input) = await this.NewSessionAsync();
-        await this.RunAsync(session, input, "open", "browser_open", $$"""{"url":"{{fixture.Allowed.Url("/form")}}"}""");
+        StepResult open = await this.RunAsync(session, input, "open", "browser_open", $$"""{"url":"{{fixture.Allowed.Url("/form")}}"}""");
+        Assert.True(open.Succeeded, open.Error);
         var click = new PlanStep("send", "browser_click", """{"x":20,"y":200,"width":200,"height":40}""", ["open"], null, false);
         PolicyEvaluator policy = fixture.Services.GetRequiredService<PolicyEvaluator>();
         var runStep = ActivatorUtilities.CreateInstance<RunStepActivity>(fixture.Services);
@@ -88,7 +89,7 @@ public sealed class BrowserStepTests(BrowserFixture fixture) : IAsyncLifetime
             Approval = new ApprovalBinding($"{session.SessionId}:t-1:a-1", "lee", decision.Binding!, decision.PolicyVersion, 0),
         });
 
-        Assert.True(unapproved.NeedsApproval);
+        Assert.True(unapproved.NeedsApproval, unapproved.Error);
         Assert.Contains(unapproved.Policy!.Matched, m => m.Id == "approve-browser-click-on-page-with-foreign-form");
         Assert.True(approved.Succeeded, approved.Error);
         Assert.Equal(before + 1, fixture.Other.Requests.Count(r => r == "POST /collect"));
