@@ -3,7 +3,7 @@ using Agents.Core.Contracts;
 
 namespace Agents.Core.Browser;
 
-/// <summary>Who acts and under which scope: the session (its own context and proxy), the turn and step (for limits and the log) and the allowlist.</summary>
+/// <summary>Who acts and under which scope: the session (its own browser and context), the turn and step (for limits and the log) and the allowlist.</summary>
 public sealed record BrowserCall(string SessionId, int Turn, int Revision, string Step, IReadOnlyList<string> AllowedOrigins)
 {
     /// <summary>
@@ -113,7 +113,7 @@ public sealed record ElementInfo(string Tag, string? Id, string? Name, string? T
         $"<{this.Tag}{(string.IsNullOrEmpty(this.Id) ? string.Empty : "#" + this.Id)}{(string.IsNullOrEmpty(this.Name) ? string.Empty : $" name={this.Name}")}> at {this.Box}";
 }
 
-/// <summary>A request the broker stopped during an action (by the route, the proxy, or as a window it did not open).</summary>
+/// <summary>A request the broker stopped during an action (by the route, a redirect check, the broker itself, or as a window or download it did not allow).</summary>
 public sealed record RefusedRequest(string Url, string Reason, string Layer);
 
 /// <summary>What one action did, with its evidence: the URL before and after, the target, and the two screenshots.</summary>

@@ -39,7 +39,7 @@ public sealed class BrowserOptions
     [Range(1, 100_000)]
     public int MaxPagesPerSession { get; set; } = 100;
 
-    /// <summary>Bytes a session may move: network traffic through its egress proxy plus the screenshots and text it records.</summary>
+    /// <summary>Bytes a session may move: response bodies its page loads (counted in the route) plus the screenshots and text it records.</summary>
     [Range(1_024, 10L << 30)]
     public long MaxBytesPerSession { get; set; } = 256L << 20;
 

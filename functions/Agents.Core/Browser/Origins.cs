@@ -4,7 +4,7 @@ namespace Agents.Core.Browser;
 
 /// <summary>
 /// Web origins as browsers serialise them (<c>scheme://host[:port]</c>, lower case, default ports omitted), so that an
-/// allowlist entry, a URL the agent asks for, a form's target and a proxy's CONNECT line compare as plain strings.
+/// allowlist entry, a URL the agent asks for, and a form's target compare as plain strings.
 /// WebSocket schemes count as their HTTP counterparts (<c>wss://a</c> is the origin <c>https://a</c>).
 /// </summary>
 public static class Origins
@@ -42,21 +42,6 @@ public static class Origins
     /// <summary>What a URL is, for a refusal message: its origin, or its scheme when it has none (<c>file:</c>, <c>data:</c>).</summary>
     public static string Describe(string? url) =>
         Of(url) ?? (Uri.TryCreate(url?.Trim(), UriKind.Absolute, out Uri? uri) ? $"{uri.Scheme}:" : "an invalid URL");
-
-    /// <summary>
-    /// The origins a proxy <c>CONNECT host:port</c> may be for: the browser tunnels https and WebSockets (ws and wss) alike,
-    /// so the tunnel is allowed when either scheme at that host and port is.
-    /// </summary>
-    public static IReadOnlyList<string> OfAuthority(string authority)
-    {
-        if (!Uri.TryCreate($"http://{authority}", UriKind.Absolute, out Uri? uri) || string.IsNullOrEmpty(uri.IdnHost) || uri.Port <= 0)
-        {
-            return [];
-        }
-
-        string host = uri.IdnHost.ToLowerInvariant();
-        return [Serialize("https", host, uri.Port), Serialize("http", host, uri.Port)];
-    }
 
     /// <summary>Normalises allowlist entries; an entry that is not an http(s) origin is an error (a typo must not widen or silently narrow scope).</summary>
     public static IReadOnlyList<string> NormalizeAll(IEnumerable<string> entries)
