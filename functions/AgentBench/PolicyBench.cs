@@ -20,7 +20,7 @@ static class PolicyBench
         var workspace = new RepositoryWorkspace(Options.Create(new WorkspaceOptions()));
         var store = new PolicyStore(Options.Create(new PolicyOptions()), NullLogger<PolicyStore>.Instance);
         var catalog = new ToolCatalog([new ListFilesTool(workspace), new ReadFileTool(workspace), new SearchCodeTool(workspace), new RunTestsTool(workspace), new OpenPullRequestTool(workspace)]);
-        var evaluator = new PolicyEvaluator(store, catalog, workspace, new IdleLoad());
+        var evaluator = new PolicyEvaluator(store, catalog, workspace, new IdleLoad(), Agents.Core.Browser.NoBrowserFacts.Instance);
         PlanStep[] steps =
         [
             new("search", "search_code", """{"query":"def paginate"}""", [], null, false),

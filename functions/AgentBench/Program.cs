@@ -35,9 +35,17 @@ if (what is "wasm" or "all")
     report["wasm"] = WasmBench.Run();
 }
 
+if (what is "browser" or "all")
+{
+    // agent-bench browser [rounds] [png|jpeg]: needs Debian's Chromium at /usr/bin/chromium.
+    int rounds = args.Length > 1 && int.TryParse(args[1], out int n) ? n : 30;
+    string format = args.Length > 2 ? args[2] : "png";
+    report["browser"] = await BrowserBench.RunAsync(rounds, format);
+}
+
 if (report.Count == 0)
 {
-    Console.Error.WriteLine("usage: agent-bench [router|tokens|cost|policy|wasm|all|stream]");
+    Console.Error.WriteLine("usage: agent-bench [router|tokens|cost|policy|wasm|stream|browser [rounds] [png|jpeg]|all]");
     return 2;
 }
 

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using Agents.Core.Browser;
 using Agents.Core.Budgets;
 using Agents.Core.Hosting;
 using Agents.Core.Load;
@@ -32,6 +33,7 @@ public class LocalSettingsSampleTests
         (SandboxOptions.Section, typeof(SandboxOptions)),
         (SlackOptions.Section, typeof(SlackOptions)),
         (EventStreamOptions.Section, typeof(EventStreamOptions)),
+        (BrowserOptions.Section, typeof(BrowserOptions)),
     ];
 
     [Fact]

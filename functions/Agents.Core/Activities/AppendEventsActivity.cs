@@ -1,3 +1,4 @@
+using Agents.Core.Browser;
 using Agents.Core.Contracts;
 using Agents.Core.Storage;
 using Microsoft.DurableTask;
@@ -5,7 +6,7 @@ using Microsoft.DurableTask;
 namespace Agents.Core.Activities;
 
 /// <summary>Appends orchestrator-level events (decisions, expiry) and updates a closed approval's notice: orchestrators never do I/O themselves.</summary>
-public sealed class AppendEventsActivity(IEventLog events, IApprovalNotifier notifier) : TaskActivity<AppendEventsRequest, int>
+public sealed class AppendEventsActivity(IEventLog events, IApprovalNotifier notifier, BrowserBroker browser) : TaskActivity<AppendEventsRequest, int>
 {
     public override Task<int> RunAsync(TaskActivityContext context, AppendEventsRequest input) => this.ExecuteAsync(input);
 
@@ -15,6 +16,12 @@ public sealed class AppendEventsActivity(IEventLog events, IApprovalNotifier not
         if (input.Close is { } close)
         {
             await notifier.CloseAsync(close, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The session orchestration logs its end through here: its browser (if it ever had one) goes with it.
+        if (input.Events.Any(e => e.Type == EventTypes.SessionExpired))
+        {
+            await browser.CloseSessionAsync(input.SessionId).ConfigureAwait(false);
         }
 
         return appended;

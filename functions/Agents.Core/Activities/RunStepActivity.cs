@@ -73,6 +73,7 @@ await policy.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(
                 (i, ct) => payloads.GetTextAsync(sessionId, i.Output, ct),
                 input.Approval?.ApprovalId)
             {
+                Revision = input.Revision,
                 ModelContext = input.Allotment is null ? null : new ModelCallContext(
                     input.Session, input.Turn, input.Revision, $"{Ids.TurnInstanceId(sessionId, input.Turn)}/r{input.Revision}/step/{input.Step.Id}", input.Allotment)
                 {
@@ -104,6 +105,20 @@ await policy.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(
         string preview = Truncate(output.Succeeded ? output.Preview : output.Error ?? output.Preview);
 
         string type = output.Succeeded ? EventTypes.StepCompleted : EventTypes.StepFailed;
+        var outputs = new Dictionary<string, string>();
+        var refs = new List<PayloadRef>();
+        if (outputRef is not null)
+        {
+            outputs["output"] = outputRef.ToString();
+            refs.Add(outputRef);
+        }
+
+        foreach ((string name, PayloadRef attachment) in output.Attachments)
+        {
+            outputs[name] = attachment.ToString();
+            refs.Add(attachment);
+        }
+
         await events.AppendAsync(sessionId, [
             .. output.Events,
             new EventDraft($"{Ids.TurnInstanceId(sessionId, input.Turn)}/r{input.Revision}/{type}/{input.Step.Id}", type, sessionId, preview)
@@ -118,8 +133,8 @@ await policy.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(
                 Decision = output.Succeeded ? "succeeded" : "failed",
                 Actor = input.Approval?.Approver,
                 Inputs = new Dictionary<string, string> { ["tool"] = input.Step.Tool, ["args"] = Truncate(input.Step.Arguments) },
-                Outputs = outputRef is null ? null : new Dictionary<string, string> { ["output"] = outputRef.ToString() },
-                Refs = outputRef is null ? null : [outputRef],
+                Outputs = outputs.Count == 0 ? null : outputs,
+                Refs = refs.Count == 0 ? null : refs,
             },
         ], cancellationToken).ConfigureAwait(false);
 
@@ -127,6 +142,7 @@ await policy.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(
         {
             BudgetExhausted = budgetExhausted,
             Policy = decision,
+            Attachments = output.Attachments.Count == 0 ? null : output.Attachments,
         };
     }
 

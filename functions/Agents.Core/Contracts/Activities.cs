@@ -81,6 +81,9 @@ public sealed record StepResult(
 {
     public bool BudgetExhausted { get; init; }
 
+    /// <summary>Payloads the tool stored itself (the browser's screenshots), by output name; null when none.</summary>
+    public IReadOnlyDictionary<string, PayloadRef>? Attachments { get; init; }
+
     /// <summary>The policy check right before the tool ran; when it forbids or wants a (new) approval, the tool did not run.</summary>
     public Policy.PolicyDecision? Policy { get; init; }
 

@@ -70,4 +70,5 @@ public static class EventTypes
     public const string ApprovalResolved = "approval.resolved";
     public const string TurnCompleted = "turn.completed";
     public const string ReplayStarted = "replay.started";
+    public const string BrowserAction = "browser.action";
 }

@@ -6,5 +6,8 @@ namespace Agents.Core.Contracts;
 /// </summary>
 public sealed record PayloadRef(string Sha256, long Bytes, string ContentType)
 {
+    /// <summary>What the payload is to a viewer, when it matters (<c>screenshot</c> for the browser's before and after images).</summary>
+    public string? Kind { get; init; }
+
     public override string ToString() => $"sha256:{Sha256}";
 }

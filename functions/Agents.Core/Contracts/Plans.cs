@@ -58,6 +58,9 @@ public sealed record ActionNode(
 
     public PayloadRef? Output { get; init; }
 
+    /// <summary>More outputs the tool stored itself, by name: the browser's <c>screenshot_before</c> and <c>screenshot_after</c> (kind <c>screenshot</c>).</summary>
+    public IReadOnlyDictionary<string, PayloadRef>? Attachments { get; init; }
+
     public string? OutputPreview { get; init; }
 
     public string? Error { get; init; }

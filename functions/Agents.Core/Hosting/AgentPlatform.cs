@@ -1,4 +1,5 @@
 using Agents.Core.Activities;
+using Agents.Core.Browser;
 using Agents.Core.Budgets;
 using Agents.Core.Load;
 using Agents.Core.Contracts;
@@ -16,6 +17,7 @@ using Microsoft.DurableTask;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Agents.Core.Hosting;
 
@@ -42,6 +44,9 @@ public static class AgentPlatform
             .ValidateOnStart();
         services.AddOptions<WorkspaceOptions>().Bind(configuration.GetSection(WorkspaceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SandboxOptions>().Bind(configuration.GetSection(SandboxOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BrowserOptions>().Bind(configuration.GetSection(BrowserOptions.Section)).ValidateDataAnnotations()
+            .Validate(BrowserOptions.HasValidOrigins, "Browser:AllowedOrigins and Browser:RepositoryOrigins entries must be origins: scheme://host[:port], http or https, no path")
+            .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<BlobContainers>();
@@ -72,6 +77,16 @@ public static class AgentPlatform
         services.AddSingleton<IAgentTool, DraftPatchTool>();
         services.AddSingleton<IAgentTool, RunTestsTool>();
         services.AddSingleton<IAgentTool, OpenPullRequestTool>();
+        services.AddSingleton<BrowserBroker>();
+        services.AddSingleton<IBrowserFacts>(sp => sp.GetRequiredService<BrowserBroker>());
+        if (configuration.GetSection(BrowserOptions.Section).Get<BrowserOptions>()?.Enabled == true)
+        {
+            foreach (string name in BrowserTool.Names)
+            {
+                services.AddSingleton<IAgentTool>(sp => BrowserTool.All(sp.GetRequiredService<BrowserBroker>(), sp.GetRequiredService<IOptions<BrowserOptions>>()).Single(t => t.Definition.Name == name));
+            }
+        }
+
         services.AddSingleton<ToolCatalog>();
 
         services.AddOptions<PolicyOptions>().Bind(configuration.GetSection(PolicyOptions.Section));

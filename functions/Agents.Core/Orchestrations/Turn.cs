@@ -411,6 +411,7 @@ public static class Turn
                 CompletedAt = now,
                 DurationMs = result.DurationMs,
                 Output = result.Output,
+                Attachments = result.Attachments,
                 OutputPreview = result.Preview,
                 Error = result.Error,
                 Tokens = result.Model?.Tokens,

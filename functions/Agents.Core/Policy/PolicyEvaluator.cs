@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Agents.Core.Browser;
 using Agents.Core.Contracts;
 using Agents.Core.Load;
 using Agents.Core.Tools;
@@ -7,7 +8,7 @@ using Agents.Core.Tools;
 namespace Agents.Core.Policy;
 
 /// <summary>Builds what the policy sees of one planned tool call and asks the policy in force (or a named version).</summary>
-public sealed class PolicyEvaluator(IPolicyStore store, ToolCatalog catalog, RepositoryWorkspace workspace, ILoadState load, Storage.IPayloadStore? payloads = null)
+public sealed class PolicyEvaluator(IPolicyStore store, ToolCatalog catalog, RepositoryWorkspace workspace, ILoadState load, IBrowserFacts browser, Storage.IPayloadStore? payloads = null)
 {
     /// <summary>
     /// A replay runs under the policy version it names; after a restart that version may not be loaded here yet, so
@@ -34,7 +35,10 @@ public sealed class PolicyEvaluator(IPolicyStore store, ToolCatalog catalog, Rep
         var input = new PolicyInput(
             new PolicyPrincipal(session.User, session.Org, session.Roles),
             new PolicyAction(step.Tool, risk, PolicyInputs.CanonicalArguments(step.Arguments)),
-            new PolicyResource(session.Repository, workspace.EnvironmentOf(session.Repository), session.Sensitivity.Snake(), paths, workspace.TagsFor(session.Repository, paths)),
+            new PolicyResource(session.Repository, workspace.EnvironmentOf(session.Repository), session.Sensitivity.Snake(), paths, workspace.TagsFor(session.Repository, paths))
+            {
+                Browser = browser.Describe(session, step),
+            },
             new PolicyContext(budget.SessionTokensLeft, budget.TurnTokens, (double)budget.TurnCostUsd, (double)budget.SessionCostUsd, load.Current.Level, revision));
         PolicyDecision decision = policy.Evaluate(PolicyInputs.Variables(input), PolicyInputs.Json(input));
 

@@ -7,7 +7,11 @@ public sealed record PolicyPrincipal(string User, string Org, IReadOnlyList<stri
 
 public sealed record PolicyAction(string Tool, string Risk, string Arguments);
 
-public sealed record PolicyResource(string Repository, string Environment, string Sensitivity, IReadOnlyList<string> Paths, IReadOnlyList<string> DataTags);
+public sealed record PolicyResource(string Repository, string Environment, string Sensitivity, IReadOnlyList<string> Paths, IReadOnlyList<string> DataTags)
+{
+    /// <summary>For browser tools: where the call acts, the session's allowlist and where forms on the page submit (empty for other tools).</summary>
+    public Browser.BrowserFacts Browser { get; init; } = Agents.Core.Browser.BrowserFacts.None;
+}
 
 public sealed record PolicyContext(long BudgetLeft, long TurnTokens, double TurnCostUsd, double SessionCostUsd, int DegradeLevel, int Revision);
 
@@ -36,6 +40,17 @@ public static class PolicyInputs
             new PolicyAction(s.Item1, s.Item2, s.Item3),
             new PolicyResource("sample-repo", "stage", "internal", s.Item4, s.Item5),
             new PolicyContext(10_000, 1_000, 0.01, 0.02, 0, 0)))),
+        .. new[]
+        {
+            ("browser_open", """{"url":"https://docs.example.com/a"}""", new Browser.BrowserFacts(["https://docs.example.com"], ["https://docs.example.com"], [], [])),
+            ("browser_open", """{"url":"file:///etc/passwd"}""", new Browser.BrowserFacts(["file:"], ["https://docs.example.com"], [], [])),
+            ("browser_click", """{"x":1,"y":2,"width":3,"height":4}""", new Browser.BrowserFacts(["https://docs.example.com"], ["https://docs.example.com"], ["https://forms.example.net"], ["https://forms.example.net"])),
+            ("browser_type", """{"text":"hello"}""", new Browser.BrowserFacts(["https://docs.example.com"], ["https://docs.example.com"], [], [])),
+        }.Select(s => Variables(new PolicyInput(
+            new PolicyPrincipal("sample-user", "sample-org", ["developer"]),
+            new PolicyAction(s.Item1, "medium", s.Item2),
+            new PolicyResource("sample-repo", "stage", "internal", [], []) { Browser = s.Item3 },
+            new PolicyContext(10_000, 1_000, 0.01, 0.02, 0, 0)))),
     ];
 
     public static IDictionary<string, object?> Variables(PolicyInput input) => new Dictionary<string, object?>
@@ -61,6 +76,10 @@ public static class PolicyInputs
             ["paths"] = input.Resource.Paths.Cast<object?>().ToList(),
             ["paths_text"] = string.Join('\n', input.Resource.Paths),
             ["data_tags"] = input.Resource.DataTags.Cast<object?>().ToList(),
+            ["origins"] = input.Resource.Browser.Origins.Cast<object?>().ToList(),
+            ["allowed_origins"] = input.Resource.Browser.AllowedOrigins.Cast<object?>().ToList(),
+            ["submits_to"] = input.Resource.Browser.SubmitsTo.Cast<object?>().ToList(),
+            ["page_submits_to"] = input.Resource.Browser.PageSubmitsTo.Cast<object?>().ToList(),
         },
         ["context"] = new Dictionary<string, object?>
         {

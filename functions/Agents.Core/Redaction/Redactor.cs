@@ -43,6 +43,32 @@ public sealed partial class Redactor
         return result;
     }
 
+    /// <summary>
+    /// The kinds of secret the text holds (private key, JWT, connection-string secret, API key or token, key=value secret,
+    /// payment card), by the same detectors <see cref="Redact"/> uses; empty when it holds none.
+    /// </summary>
+    public IReadOnlyList<string> SecretKinds(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return [];
+        }
+
+        var kinds = new List<string>();
+        (string Kind, bool Found)[] checks =
+        [
+            ("private-key", PrivateKey().IsMatch(text)),
+            ("jwt", Jwt().IsMatch(text)),
+            ("connection-string secret", ConnectionString().IsMatch(text)),
+            ("api-key", KnownToken().IsMatch(text)),
+            ("key=value secret", KeyValueSecret().IsMatch(text)),
+            ("card", CardCandidate().Matches(text).Any(m => Luhn(m.Value))),
+        ];
+        kinds.AddRange(checks.Where(c => c.Found).Select(c => c.Kind));
+        kinds.AddRange(this.extra.Where(e => e.Pattern.IsMatch(text)).Select(e => e.Label));
+        return kinds;
+    }
+
     static bool Luhn(string candidate)
     {
         var digits = candidate.Where(char.IsAsciiDigit).Select(c => c - '0').ToArray();

@@ -18,6 +18,9 @@ public enum ToolRuntime
 
     /// <summary>A WASM module in the Wasmtime sandbox: the repository preopened read-only, no network, time, memory and output caps.</summary>
     Wasm,
+
+    /// <summary>An action of the computer-use broker: the session's own headless Chromium, allowlisted origins only, screenshots before and after.</summary>
+    Browser,
 }
 
 /// <summary>A catalog entry: what the planner sees and what governs execution.</summary>
@@ -52,12 +55,17 @@ public sealed record ToolInvocation(
 
     /// <summary>For jobs: where output goes while the step runs; null when nobody listens.</summary>
     public IStepProgress? Progress { get; init; }
+    /// <summary>The plan revision the step belongs to (event ids include it).</summary>
+    public int Revision { get; init; }
 }
 
 public sealed record ToolOutput(bool Succeeded, string Content, string ContentType, string Preview, string? Error = null, ModelCallInfo? Model = null)
 {
-    /// <summary>Events the tool's model calls produced, logged with the step.</summary>
+    /// <summary>Events the tool produced (its model calls, its browser actions), logged with the step.</summary>
     public IReadOnlyList<EventDraft> Events { get; init; } = [];
+
+    /// <summary>Payloads the tool stored itself (the browser's screenshots), by output name; they go on the step's event as outputs and refs.</summary>
+    public IReadOnlyDictionary<string, PayloadRef> Attachments { get; init; } = new Dictionary<string, PayloadRef>();
 
     public static ToolOutput Success(string content, string preview, string contentType = "text/plain; charset=utf-8", ModelCallInfo? model = null) =>
         new(true, content, contentType, preview, null, model);

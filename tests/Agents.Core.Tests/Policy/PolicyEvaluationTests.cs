@@ -41,7 +41,7 @@ public sealed class PolicyEvaluationTests
         PolicyDecision decision = Decide(Default, tool, args, risk: tool == "open_pull_request" ? "high" : "low", paths: tool == "read_file" ? ["inventory/pagination.py"] : []);
 
         Assert.Equal(expected, decision.Effective.Snake());
-        Assert.Equal("pr-prep-2026.11.26-1", decision.PolicyVersion);
+        Assert.Equal("pr-prep-2026.11.26-2", decision.PolicyVersion);
     }
 
     [Fact]

@@ -78,13 +78,13 @@ public sealed class PolicyPipelineTests(PlatformFixture platform)
         try
         {
             // A new policy version lands while the request waits: the approval no longer covers what would run.
-            Assert.Null(store.TryLoad(original.Replace("version: pr-prep-2026.11.26-1", "version: pr-prep-2026.11.26-2"), "test"));
+            Assert.Null(store.TryLoad(original.Replace("version: pr-prep-2026.11.26-2", "version: pr-prep-2026.11.26-3"), "test"));
             await this.driver.DecideAsync(sessionId, 1, "approve");
 
             TurnView again = await this.driver.WaitForTurnAsync(sessionId, 1, t => t.PendingApproval is { } p && p.ApprovalId != first.PendingApproval!.ApprovalId);
 
             Assert.Equal(StepStatus.AwaitingApproval, again.Graph.Single(n => n.Id == "pr").Status);
-            Assert.Equal("pr-prep-2026.11.26-2", again.PendingApproval!.PolicyVersion);
+            Assert.Equal("pr-prep-2026.11.26-3", again.PendingApproval!.PolicyVersion);
             Assert.NotEqual(first.PendingApproval!.Bindings["pr"], again.PendingApproval.Bindings["pr"]);
             var events = await platform.Events.ReadAsync(sessionId);
             Assert.Contains(events, e => e.Type == PolicyEvents.Type && e.Step == "pr" && e.Inputs!["stage"] == "run" && e.Summary.Contains("require_approval"));
@@ -99,7 +99,7 @@ public sealed class PolicyPipelineTests(PlatformFixture platform)
         }
         finally
         {
-            Assert.Null(store.TryLoad(original.Replace("version: pr-prep-2026.11.26-1", "version: pr-prep-2026.11.26-3"), "test"));
+            Assert.Null(store.TryLoad(original.Replace("version: pr-prep-2026.11.26-2", "version: pr-prep-2026.11.26-4"), "test"));
         }
     }
 }
