@@ -27,9 +27,14 @@ if (what is "wasm" or "all")
     report["wasm"] = WasmBench.Run();
 }
 
+if (what is "edge" or "all")
+{
+    report["edge"] = await EdgeBench.RunAsync();
+}
+
 if (report.Count == 0)
 {
-    Console.Error.WriteLine("usage: agent-bench [router|tokens|cost|policy|wasm|all]");
+    Console.Error.WriteLine("usage: agent-bench [router|tokens|cost|policy|wasm|edge|all]");
     return 2;
 }
 

@@ -12,6 +12,10 @@ public sealed class HostFixture : IAsyncLifetime
 
     public HttpClient Http => this.host!.Http;
 
+    public HostProcess Process => this.host!;
+
+    public string KeyFile => this.environment!.DevIssuerKeyFile;
+
     public async Task InitializeAsync()
     {
         this.environment = await TestEnvironment.StartAsync();

@@ -35,6 +35,13 @@ public sealed class BearerTokenValidator
     readonly JsonWebTokenHandler handler = new() { MapInboundClaims = false };
     readonly Lazy<(ConfigurationManager<OpenIdConnectConfiguration> Metadata, TokenValidationParameters Parameters)> trust;
 
+    /// <summary>
+    /// Since IdentityModel 8 a refresh asked for by an unknown key id runs in the background, so the token that revealed
+    /// a key rotation is refused and only later ones pass. The library's switch makes that refresh complete before the
+    /// token is validated again, so the first token signed with a new key is accepted.
+    /// </summary>
+    static BearerTokenValidator() => AppContext.SetSwitch("Switch.Microsoft.IdentityModel.UpdateConfigAsBlocking", isEnabled: true);
+
     public BearerTokenValidator(IOptions<AuthOptions> options, IHttpClientFactory httpClients, DevIssuer? devIssuer = null)
     {
         this.options = options.Value;
@@ -83,7 +90,17 @@ public sealed class BearerTokenValidator
             return Invalid($"The token is signed with '{jwt.Alg}'; only {string.Join(", ", this.algorithms)} is accepted (Auth:Algorithms).");
         }
 
-        (ConfigurationManager<OpenIdConnectConfiguration> metadata, TokenValidationParameters parameters) = this.trust.Value;
+        ConfigurationManager<OpenIdConnectConfiguration> metadata;
+        TokenValidationParameters parameters;
+        try
+        {
+            (metadata, parameters) = this.trust.Value;
+        }
+        catch (InvalidOperationException e)
+        {
+            return Authentication.Refused(new AuthFailure("temporarily_unavailable", e.Message, Unavailable: true));
+        }
+
         try
         {
             await metadata.GetConfigurationAsync(cancellationToken).ConfigureAwait(false);
@@ -146,7 +163,7 @@ public sealed class BearerTokenValidator
         string address = !string.IsNullOrWhiteSpace(this.options.MetadataAddress) ? this.options.MetadataAddress
             : !string.IsNullOrWhiteSpace(authority) ? $"{authority}/.well-known/openid-configuration"
             : local ? devIssuer!.MetadataAddress
-            : throw new InvalidOperationException("Auth:Authority (or Auth:MetadataAddress) is not set.");
+            : throw new InvalidOperationException("This API trusts no token issuer: set Auth:Authority (or Auth:MetadataAddress), or Auth:DevIssuer:Enabled in the portable host.");
 
         var metadata = new ConfigurationManager<OpenIdConnectConfiguration>(
             address,

@@ -1,7 +1,9 @@
 using System.Security.Claims;
 using Agents.Core.Sessions;
 using Agents.Edge.RateLimits;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Agents.Edge.Auth;
 
@@ -14,7 +16,7 @@ public sealed class EdgeGate(BearerTokenValidator tokens, EdgeRateLimiter limits
     /// <summary>Null when the request may go on (the caller is then on the context); otherwise the refusal to send.</summary>
     public async ValueTask<IResult?> AdmitAsync(HttpContext context)
     {
-        if (EdgeRoutes.IsPublic(context.Request.Path))
+        if (!EdgeRoutes.RequiresToken(context.Request.Path))
         {
             return null;
         }
@@ -38,15 +40,45 @@ public sealed class EdgeGate(BearerTokenValidator tokens, EdgeRateLimiter limits
     }
 }
 
-/// <summary>Routes reachable without a bearer token, the same in both hosts.</summary>
+/// <summary>Which routes need a bearer token, the same in both hosts: the API under <c>/api</c>, but for two.</summary>
 public static class EdgeRoutes
 {
-    /// <summary>Liveness, and Slack's webhook (authenticated by Slack's signature and the sealed action token instead).</summary>
-    static readonly string[] Public = [$"/api/{AgentApi.HealthRoute}", $"/api/{SlackEndpoints.InteractionsRoute}"];
+    const string ApiPrefix = "/api";
 
-    public static bool IsPublic(PathString path)
+    /// <summary>Liveness, and Slack's webhook (authenticated by Slack's signature and the sealed action token instead).</summary>
+    static readonly string[] Public = [$"{ApiPrefix}/{AgentApi.HealthRoute}", $"{ApiPrefix}/{SlackEndpoints.InteractionsRoute}"];
+
+    /// <summary>
+    /// True for the API's routes (and unknown paths under it, so probing learns nothing); false for health, Slack's
+    /// webhook and what is not the API (the dev issuer's keys, the Slack simulator).
+    /// </summary>
+    public static bool RequiresToken(PathString path)
     {
+        if (!path.StartsWithSegments(ApiPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
         string value = (path.Value ?? string.Empty).TrimEnd('/');
-        return Public.Any(p => string.Equals(value, p, StringComparison.OrdinalIgnoreCase));
+        return !Public.Any(p => string.Equals(value, p, StringComparison.OrdinalIgnoreCase));
+    }
+}
+
+public static class EdgeGateMiddleware
+{
+    /// <summary>The portable host's gate: every request passes <see cref="EdgeGate"/> before routing reaches a handler.</summary>
+    public static IApplicationBuilder UseEdgeGate(this IApplicationBuilder app)
+    {
+        EdgeGate gate = app.ApplicationServices.GetRequiredService<EdgeGate>();
+        return app.Use(async (context, next) =>
+        {
+            if (await gate.AdmitAsync(context).ConfigureAwait(false) is { } refusal)
+            {
+                await refusal.ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            await next(context).ConfigureAwait(false);
+        });
     }
 }
