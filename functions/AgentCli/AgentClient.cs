@@ -99,11 +99,37 @@ public sealed class AgentClient(HttpClient http, BearerTokens tokens, Caller ide
         }
     }
 
+    /// <summary>
+    /// Sends with the caller's token; when the edge's rate limit answers 429, waits as its Retry-After says (a few
+    /// times, briefly) and sends again, so polling commands slow down instead of failing.
+    /// </summary>
     async Task<HttpResponseMessage> SendWithTokenAsync(HttpRequestMessage request, CancellationToken ct)
     {
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.ForAsync(identity, ct));
-        return await http.SendAsync(request, ct);
+        string? body = request.Content is null ? null : await request.Content.ReadAsStringAsync(ct);
+        for (int attempt = 0; ; attempt++)
+        {
+            using var copy = new HttpRequestMessage(request.Method, request.RequestUri);
+            if (body is not null)
+            {
+                copy.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+            }
+
+            copy.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.ForAsync(identity, ct));
+            HttpResponseMessage response = await http.SendAsync(copy, ct);
+            TimeSpan? wait = response.Headers.RetryAfter?.Delta;
+            if (response.StatusCode != HttpStatusCode.TooManyRequests || attempt == MaxRateLimitRetries || wait is null || wait > MaxRateLimitWait)
+            {
+                return response;
+            }
+
+            response.Dispose();
+            await Task.Delay(wait.Value, ct);
+        }
     }
+
+    const int MaxRateLimitRetries = 3;
+
+    static readonly TimeSpan MaxRateLimitWait = TimeSpan.FromSeconds(5);
 
     async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)
     {
