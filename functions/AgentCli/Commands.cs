@@ -207,7 +207,7 @@ public static class Commands
         var command = new Command("verify", "Check a session's event log hash chain; exits 2 and says where when an event was edited, dropped, duplicated or reordered") { session };
         command.SetAction(async (p, ct) =>
         {
-            using AgentClient client = AgentClient.For(p.GetValue(Host)!);
+            using AgentClient client = ClientOf(p);
             Agents.Core.Storage.ChainVerification report = await client.VerifyEventsAsync(p.GetValue(session)!, ct);
             if (report.Valid)
             {

@@ -135,7 +135,9 @@ public static class AgentApi
 
     /// <summary>200 with the verification report, valid or not: a broken chain is a finding, not a failed request.</summary>
     public static async Task<IResult> VerifyEventsAsync(HttpRequest request, SessionService sessions, string sessionId) =>
-        EdgeResults.From(await sessions.VerifyEventsAsync(sessionId, request.HttpContext.RequestAborted).ConfigureAwait(false), report => EdgeResults.Json(report));
+        EdgeAuth.CallerOf(request.HttpContext) is not { } caller
+            ? EdgeAuth.NotAuthenticated()
+            : EdgeResults.From(await sessions.VerifyEventsAsync(sessionId, caller, request.HttpContext.RequestAborted).ConfigureAwait(false), report => EdgeResults.Json(report));
 
     public static async Task<IResult> GetPayloadAsync(HttpRequest request, SessionService sessions, string sessionId, string sha256)
     {

@@ -16,6 +16,7 @@ public sealed class TenancyTests(HostFixture host)
     [InlineData("GET", "")]
     [InlineData("GET", "/turns/1")]
     [InlineData("GET", "/events")]
+    [InlineData("GET", "/events/verify")]
     [InlineData("POST", "/turns")]
     [InlineData("POST", "/turns/1/approvals")]
     public async Task OtherOrg_AnythingAboutTheSession_Returns403(string method, string suffix)
