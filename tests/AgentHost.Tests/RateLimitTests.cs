@@ -21,9 +21,9 @@ public sealed class RateLimitTests : IAsyncLifetime
         {
             ["Durable:Backend"] = "InMemory",
             ["RateLimits:User:PermitLimit"] = UserLimit.ToString(),
-            ["RateLimits:User:WindowSeconds"] = "3",
+            // Long windows (a refill every 10 s for users), so that no refill lands among the test's requests however slow the machine.
+            ["RateLimits:User:WindowSeconds"] = "30",
             ["RateLimits:Org:PermitLimit"] = OrgLimit.ToString(),
-            // A long window, so that no refill lands in the middle of the test's requests however slow the machine.
             ["RateLimits:Org:WindowSeconds"] = "60",
         }));
     }
@@ -50,15 +50,15 @@ public sealed class RateLimitTests : IAsyncLifetime
         HttpResponseMessage refused = burst.First(r => r.StatusCode == HttpStatusCode.TooManyRequests);
         int retryAfter = (int)refused.Headers.RetryAfter!.Delta!.Value.TotalSeconds;
         HttpResponseMessage again = await Eventually.MatchAsync(
-            () => ann.GetAsync("api/sessions/nosuchsession1"), r => r.StatusCode != HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(15), "the user's limit to recover");
+            () => ann.GetAsync("api/sessions/nosuchsession1"), r => r.StatusCode != HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(60), "the user's limit to recover");
 
         // Assert
-        Assert.InRange(burst.Count(r => r.StatusCode == HttpStatusCode.NotFound), 1, UserLimit);
+        Assert.All(burst.Take(UserLimit), r => Assert.Equal(HttpStatusCode.NotFound, r.StatusCode));
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
         JsonElement problem = await refused.JsonAsync();
         Assert.Equal(429, problem.GetProperty("status").GetInt32());
         Assert.Contains("RateLimits:User", problem.GetProperty("detail").GetString());
-        Assert.InRange(retryAfter, 1, 2);
+        Assert.InRange(retryAfter, 1, 10);
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
     }
 
