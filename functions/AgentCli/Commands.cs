@@ -242,7 +242,7 @@ public static class Commands
         };
         command.SetAction(async (p, ct) =>
         {
-            using AgentClient client = AgentClient.For(p.GetValue(Host)!);
+            using AgentClient client = ClientOf(p);
             var body = new Agents.Core.Replay.ReplayBody
             {
                 Tools = p.GetValue(tools),
@@ -283,7 +283,7 @@ public static class Commands
         var command = new Command("eval-case", "Export a session as an evaluation case: inputs, approvals, recorded model answers and the expected outcome") { session, output };
         command.SetAction(async (p, ct) =>
         {
-            using AgentClient client = AgentClient.For(p.GetValue(Host)!);
+            using AgentClient client = ClientOf(p);
             string json = await client.GetEvalCaseJsonAsync(p.GetValue(session)!, ct);
             if (p.GetValue(output) is { } file)
             {
@@ -318,7 +318,7 @@ public static class Commands
         var output = new Option<FileInfo?>("--out") { Description = "Append the figures as a JSON line to this file" };
         var ticket = new Option<FileInfo>("--ticket") { DefaultValueFactory = _ => new FileInfo("samples/tickets/TICKET-101.md") };
         var command = new Command("bench-replay", "Record a session of N steps, then time its replay (recorded and re-run tools)") { steps, repeats, output, ticket };
-        command.SetAction((p, ct) => new ReplayBench(AgentClient.For(p.GetValue(Host)!))
+        command.SetAction((p, ct) => new ReplayBench(ClientOf(p))
             .RunAsync(p.GetValue(steps), p.GetValue(repeats), p.GetValue(ticket)!, p.GetValue(output), ct));
         return command;
     }
