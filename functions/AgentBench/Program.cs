@@ -43,9 +43,14 @@ if (what is "browser" or "all")
     report["browser"] = await BrowserBench.RunAsync(rounds, format);
 }
 
+if (what is "edge" or "all")
+{
+    report["edge"] = await EdgeBench.RunAsync();
+}
+
 if (report.Count == 0)
 {
-    Console.Error.WriteLine("usage: agent-bench [router|tokens|cost|policy|wasm|stream|browser [rounds] [png|jpeg]|all]");
+    Console.Error.WriteLine("usage: agent-bench [router|tokens|cost|policy|wasm|stream|browser [rounds] [png|jpeg]|edge|all]");
     return 2;
 }
 

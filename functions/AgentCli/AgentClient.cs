@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Agents.Core.Contracts;
@@ -7,16 +8,30 @@ using Agents.Core.Storage;
 
 namespace AgentCli;
 
-/// <summary>The API seen from outside: typed calls over HTTP, problem+json turned into readable errors.</summary>
-public sealed class AgentClient(HttpClient http) : IDisposable
+/// <summary>
+/// The API seen from outside: typed calls over HTTP as <see cref="Identity"/> (its bearer token on every call), problem+json
+/// turned into readable errors.
+/// </summary>
+public sealed class AgentClient(HttpClient http, BearerTokens tokens, Caller identity, bool ownsHttp = true) : IDisposable
 {
     public Uri BaseAddress => http.BaseAddress!;
+
+    /// <summary>Who the calls are made as (the minted token's user, org and roles; ignored with AGENT_TOKEN).</summary>
+    public Caller Identity => identity;
+
+    public BearerTokens Tokens => tokens;
 
     /// <summary>The signed Slack path to the same decisions, when the host runs the Slack simulator and the secret is known.</summary>
     public SlackClicker? Slack => SlackClicker.SigningSecret is { Length: > 0 } secret ? new SlackClicker(http, secret) : null;
 
-    public static AgentClient For(string host) =>
-        new(new HttpClient { BaseAddress = new Uri(host.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) });
+    public static AgentClient For(string host, Caller identity, string keyFile = BearerTokens.DefaultKeyFile)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(host.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
+        return new AgentClient(http, new BearerTokens(http, keyFile), identity);
+    }
+
+    /// <summary>The same client acting as another user of the same org (an approver deciding on a colleague's session).</summary>
+    public AgentClient As(string user) => new(http, tokens, identity with { User = user }, ownsHttp: false);
 
     public async Task<bool> IsHealthyAsync(CancellationToken ct)
     {
@@ -43,13 +58,15 @@ public sealed class AgentClient(HttpClient http) : IDisposable
     public Task<TurnView> GetTurnAsync(string sessionId, int turn, CancellationToken ct) =>
         this.SendAsync<TurnView>(HttpMethod.Get, $"api/sessions/{sessionId}/turns/{turn}", null, ct);
 
-    public Task<ApprovalAcceptedView> DecideAsync(string sessionId, int turn, ApprovalDecisionKind decision, string approver, string? rationale, CancellationToken ct) =>
+    /// <summary>Decides as <see cref="Identity"/>: the approver is whoever the token names.</summary>
+    public Task<ApprovalAcceptedView> DecideAsync(string sessionId, int turn, ApprovalDecisionKind decision, string? rationale, CancellationToken ct) =>
         this.SendAsync<ApprovalAcceptedView>(HttpMethod.Post, $"api/sessions/{sessionId}/turns/{turn}/approvals",
-            new { decision = decision.Snake(), approver, rationale }, ct);
+            new { decision = decision.Snake(), rationale }, ct);
 
     public async Task<IReadOnlyList<AgentEvent>> GetEventsAsync(string sessionId, CancellationToken ct)
     {
-        using HttpResponseMessage response = await http.GetAsync($"api/sessions/{sessionId}/events", ct);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/sessions/{sessionId}/events");
+        using HttpResponseMessage response = await this.SendWithTokenAsync(request, ct);
         await EnsureAsync(response, ct);
         string text = await response.Content.ReadAsStringAsync(ct);
         return text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
@@ -68,12 +85,51 @@ public sealed class AgentClient(HttpClient http) : IDisposable
 
     public async Task<string> GetEvalCaseJsonAsync(string sessionId, CancellationToken ct)
     {
-        using HttpResponseMessage response = await http.GetAsync($"api/sessions/{sessionId}/eval-case", ct);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/sessions/{sessionId}/eval-case");
+        using HttpResponseMessage response = await this.SendWithTokenAsync(request, ct);
         await EnsureAsync(response, ct);
         return await response.Content.ReadAsStringAsync(ct);
     }
 
-    public void Dispose() => http.Dispose();
+    public void Dispose()
+    {
+        if (ownsHttp)
+        {
+            http.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Sends with the caller's token; when the edge's rate limit answers 429, waits as its Retry-After says (a few
+    /// times, briefly) and sends again, so polling commands slow down instead of failing.
+    /// </summary>
+    async Task<HttpResponseMessage> SendWithTokenAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        string? body = request.Content is null ? null : await request.Content.ReadAsStringAsync(ct);
+        for (int attempt = 0; ; attempt++)
+        {
+            using var copy = new HttpRequestMessage(request.Method, request.RequestUri);
+            if (body is not null)
+            {
+                copy.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+            }
+
+            copy.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.ForAsync(identity, ct));
+            HttpResponseMessage response = await http.SendAsync(copy, ct);
+            TimeSpan? wait = response.Headers.RetryAfter?.Delta;
+            if (response.StatusCode != HttpStatusCode.TooManyRequests || attempt == MaxRateLimitRetries || wait is null || wait > MaxRateLimitWait)
+            {
+                return response;
+            }
+
+            response.Dispose();
+            await Task.Delay(wait.Value, ct);
+        }
+    }
+
+    const int MaxRateLimitRetries = 3;
+
+    static readonly TimeSpan MaxRateLimitWait = TimeSpan.FromSeconds(5);
 
     async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)
     {
@@ -83,7 +139,7 @@ public sealed class AgentClient(HttpClient http) : IDisposable
             request.Content = JsonContent.Create(body, options: JsonDefaults.Web);
         }
 
-        using HttpResponseMessage response = await http.SendAsync(request, ct);
+        using HttpResponseMessage response = await this.SendWithTokenAsync(request, ct);
         await EnsureAsync(response, ct);
         return (await response.Content.ReadFromJsonAsync<T>(JsonDefaults.Web, ct))!;
     }

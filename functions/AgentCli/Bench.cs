@@ -39,7 +39,7 @@ public sealed class Bench(AgentClient client)
         var total = Stopwatch.StartNew();
         for (int i = 0; i < count; i++)
         {
-            SessionCreatedView session = await client.CreateSessionAsync(new { user = "bench", org = "bench", approvalTimeoutSeconds = 600 }, ct);
+            SessionCreatedView session = await client.CreateSessionAsync(new { approvalTimeoutSeconds = 600 }, ct);
             var clock = Stopwatch.StartNew();
             TurnAcceptedView turn = await client.SendTurnAsync(session.SessionId, text, ct);
             double? previewMs = null, awaitingMs = null, decidedMs = null, resumedMs = null, clickStartMs = null;
@@ -62,7 +62,7 @@ public sealed class Bench(AgentClient client)
                     }
                     else
                     {
-                        await client.DecideAsync(session.SessionId, turn.Turn, ApprovalDecisionKind.Approve, "bench", null, ct);
+                        await client.DecideAsync(session.SessionId, turn.Turn, ApprovalDecisionKind.Approve, null, ct);
                     }
 
                     decidedMs = clock.Elapsed.TotalMilliseconds;

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Agents.Core.Contracts;
+using Agents.Core.Sessions;
+using Agents.Edge.Auth;
 
 namespace AgentCli;
 
@@ -13,10 +15,43 @@ public static class Commands
         Recursive = true,
     };
 
+    static readonly Option<string> User = new("--user")
+    {
+        Description = "Who the calls are made as (the user in the locally minted token)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENT_USER") ?? Environment.UserName,
+        Recursive = true,
+    };
+
+    static readonly Option<string> Org = new("--org")
+    {
+        Description = "The caller's organisation (in the locally minted token); a session belongs to its creator's org",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENT_ORG") ?? "contoso",
+        Recursive = true,
+    };
+
+    static readonly Option<string> Roles = new("--roles")
+    {
+        Description = "Comma-separated roles in the locally minted token ('approver' may decide approvals)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENT_ROLES") ?? "approver",
+        Recursive = true,
+    };
+
+    static readonly Option<string> KeyFile = new("--dev-key-file")
+    {
+        Description = "The local dev issuer's key file, shared with the host (Auth:DevIssuer:KeyFile); ignored when AGENT_TOKEN is set",
+        DefaultValueFactory = _ => BearerTokens.DefaultKeyFile,
+        Recursive = true,
+    };
+
     public static RootCommand Build()
     {
         var root = new RootCommand("AgentFunctions command-line client: sessions, turns, approvals and the event log over the HTTP API.");
         root.Options.Add(Host);
+        root.Options.Add(User);
+        root.Options.Add(Org);
+        root.Options.Add(Roles);
+        root.Options.Add(KeyFile);
+        root.Subcommands.Add(Token());
         root.Subcommands.Add(Session());
         root.Subcommands.Add(Turn());
         root.Subcommands.Add(Status());
@@ -35,17 +70,15 @@ public static class Commands
 
     static Command Session()
     {
-        var user = new Option<string>("--user") { Description = "Who the session acts for", DefaultValueFactory = _ => Environment.UserName };
-        var org = new Option<string>("--org") { Description = "The session's organisation", DefaultValueFactory = _ => "contoso" };
         var risk = new Option<string>("--risk") { Description = "low, medium or high", DefaultValueFactory = _ => "medium" };
         var repo = new Option<string?>("--repo") { Description = "Repository under samples/repos (default: the host's default)" };
         var approvalTimeout = new Option<int?>("--approval-timeout") { Description = "Seconds a step waits for a decision" };
-        var create = new Command("create", "Create a session; prints its id") { user, org, risk, repo, approvalTimeout };
+        var create = new Command("create", "Create a session for --user of --org (from the token); prints its id") { risk, repo, approvalTimeout };
         create.SetAction(async (p, ct) =>
         {
-            using AgentClient client = AgentClient.For(p.GetValue(Host)!);
+            using AgentClient client = ClientOf(p);
             var created = await client.CreateSessionAsync(
-                new { user = p.GetValue(user), org = p.GetValue(org), riskTier = p.GetValue(risk), repository = p.GetValue(repo), approvalTimeoutSeconds = p.GetValue(approvalTimeout) }, ct);
+                new { riskTier = p.GetValue(risk), repository = p.GetValue(repo), approvalTimeoutSeconds = p.GetValue(approvalTimeout) }, ct);
             Console.WriteLine(created.SessionId);
             return 0;
         });
@@ -67,7 +100,7 @@ public static class Commands
                 return 2;
             }
 
-            using AgentClient client = AgentClient.For(p.GetValue(Host)!);
+            using AgentClient client = ClientOf(p);
             var accepted = await client.SendTurnAsync(p.GetValue(session)!, text, ct);
             Console.WriteLine(accepted.Turn);
             return 0;
@@ -82,7 +115,7 @@ public static class Commands
         var command = new Command("status", "Show a session, or one turn with its plan and Action Graph") { session, turn };
         command.SetAction(async (p, ct) =>
         {
-            using AgentClient client = AgentClient.For(p.GetValue(Host)!);
+            using AgentClient client = ClientOf(p);
             string id = p.GetValue(session)!;
             if (p.GetValue(turn) is int n)
             {
@@ -102,7 +135,7 @@ public static class Commands
     {
         var session = new Argument<string>("session") { Description = "Session id" };
         var turn = new Argument<int>("turn") { Description = "Turn number" };
-        var approver = new Option<string>("--as") { Description = "Who decides", DefaultValueFactory = _ => Environment.UserName };
+        var approver = new Option<string?>("--as") { Description = "Who decides (default: --user); needs the approver role" };
         var rationale = new Option<string?>("--rationale") { Description = "Why (required for revise)" };
         var via = new Option<string>("--via")
         {
@@ -112,7 +145,8 @@ public static class Commands
         var command = new Command(name, description) { session, turn, approver, rationale, via };
         command.SetAction(async (p, ct) =>
         {
-            using AgentClient client = AgentClient.For(p.GetValue(Host)!);
+            string who = p.GetValue(approver) ?? p.GetValue(User)!;
+            using AgentClient client = ClientOf(p, who);
             string id = p.GetValue(session)!;
             int n = p.GetValue(turn);
             string viaValue = p.GetValue(via)!;
@@ -126,12 +160,12 @@ public static class Commands
 
             if (useSlack)
             {
-                IReadOnlyList<string> steps = await slack!.ClickAsync(id, n, decision.Snake(), p.GetValue(approver)!, p.GetValue(rationale), ct);
+                IReadOnlyList<string> steps = await slack!.ClickAsync(id, n, decision.Snake(), who, p.GetValue(rationale), ct);
                 Console.WriteLine($"{decision.Snake()} clicked in Slack for {string.Join(", ", steps)} (turn {n} of {id})");
                 return 0;
             }
 
-            var accepted = await client.DecideAsync(id, n, decision, p.GetValue(approver)!, p.GetValue(rationale), ct);
+            var accepted = await client.DecideAsync(id, n, decision, p.GetValue(rationale), ct);
             Console.WriteLine($"{accepted.Decision} sent for {accepted.ApprovalId}");
             return 0;
         });
@@ -146,7 +180,7 @@ public static class Commands
         var command = new Command("events", "Print a session's event log") { session, follow, json };
         command.SetAction(async (p, ct) =>
         {
-            using AgentClient client = AgentClient.For(p.GetValue(Host)!);
+            using AgentClient client = ClientOf(p);
             long printed = 0;
             do
             {
@@ -173,7 +207,7 @@ public static class Commands
         var command = new Command("verify", "Check a session's event log hash chain; exits 2 and says where when an event was edited, dropped, duplicated or reordered") { session };
         command.SetAction(async (p, ct) =>
         {
-            using AgentClient client = AgentClient.For(p.GetValue(Host)!);
+            using AgentClient client = ClientOf(p);
             Agents.Core.Storage.ChainVerification report = await client.VerifyEventsAsync(p.GetValue(session)!, ct);
             if (report.Valid)
             {
@@ -208,7 +242,7 @@ public static class Commands
         };
         command.SetAction(async (p, ct) =>
         {
-            using AgentClient client = AgentClient.For(p.GetValue(Host)!);
+            using AgentClient client = ClientOf(p);
             var body = new Agents.Core.Replay.ReplayBody
             {
                 Tools = p.GetValue(tools),
@@ -249,7 +283,7 @@ public static class Commands
         var command = new Command("eval-case", "Export a session as an evaluation case: inputs, approvals, recorded model answers and the expected outcome") { session, output };
         command.SetAction(async (p, ct) =>
         {
-            using AgentClient client = AgentClient.For(p.GetValue(Host)!);
+            using AgentClient client = ClientOf(p);
             string json = await client.GetEvalCaseJsonAsync(p.GetValue(session)!, ct);
             if (p.GetValue(output) is { } file)
             {
@@ -269,13 +303,11 @@ public static class Commands
     static Command DemoCommand()
     {
         var ticket = new Option<FileInfo>("--ticket") { Description = "The ticket to work on", DefaultValueFactory = _ => new FileInfo("samples/tickets/TICKET-101.md") };
-        var user = new Option<string>("--user") { Description = "Who asks", DefaultValueFactory = _ => "dana" };
-        var org = new Option<string>("--org") { DefaultValueFactory = _ => "contoso" };
         var decide = new Option<string?>("--decide") { Description = "Decide without asking: approve, revise or deny (for scripted runs)" };
-        var approver = new Option<string>("--as") { Description = "Who decides", DefaultValueFactory = _ => Environment.UserName };
-        var command = new Command("demo", "The sample run: open a session for a ticket, show the plan preview, stop for approval, finish") { ticket, user, org, decide, approver };
-        command.SetAction((p, ct) => new Demo(AgentClient.For(p.GetValue(Host)!), p.GetValue(approver)!)
-            .RunAsync(p.GetValue(ticket)!, p.GetValue(user)!, p.GetValue(org)!, p.GetValue(decide), ct));
+        var approver = new Option<string?>("--as") { Description = "Who decides (default: --user); needs the approver role" };
+        var command = new Command("demo", "The sample run: open a session for a ticket, show the plan preview, stop for approval, finish") { ticket, decide, approver };
+        command.SetAction((p, ct) => new Demo(ClientOf(p), p.GetValue(approver) ?? p.GetValue(User)!)
+            .RunAsync(p.GetValue(ticket)!, p.GetValue(decide), ct));
         return command;
     }
 
@@ -286,7 +318,7 @@ public static class Commands
         var output = new Option<FileInfo?>("--out") { Description = "Append the figures as a JSON line to this file" };
         var ticket = new Option<FileInfo>("--ticket") { DefaultValueFactory = _ => new FileInfo("samples/tickets/TICKET-101.md") };
         var command = new Command("bench-replay", "Record a session of N steps, then time its replay (recorded and re-run tools)") { steps, repeats, output, ticket };
-        command.SetAction((p, ct) => new ReplayBench(AgentClient.For(p.GetValue(Host)!))
+        command.SetAction((p, ct) => new ReplayBench(ClientOf(p))
             .RunAsync(p.GetValue(steps), p.GetValue(repeats), p.GetValue(ticket)!, p.GetValue(output), ct));
         return command;
     }
@@ -299,8 +331,30 @@ public static class Commands
         var ticket = new Option<FileInfo>("--ticket") { DefaultValueFactory = _ => new FileInfo("samples/tickets/TICKET-101.md") };
         var viaSlack = new Option<bool>("--via-slack") { Description = "Approve by clicking the Slack message through the signed webhook (needs the host's Slack simulator)" };
         var command = new Command("bench", "Measure POST turn → plan preview and → completion over N turns (approves at once)") { count, label, output, ticket, viaSlack };
-        command.SetAction((p, ct) => new Bench(AgentClient.For(p.GetValue(Host)!))
+        command.SetAction((p, ct) => new Bench(AgentClient.For(p.GetValue(Host)!, new Caller("bench", "bench", [ApproverRole]), p.GetValue(KeyFile)!))
             .RunAsync(p.GetValue(count), p.GetValue(label)!, p.GetValue(ticket)!, p.GetValue(output), p.GetValue(viaSlack), ct));
         return command;
     }
+
+    static Command Token()
+    {
+        var minutes = new Option<int>("--minutes") { Description = "Lifetime of the token", DefaultValueFactory = _ => 60 };
+        var command = new Command("token", "Mint an access token of the host's local dev issuer for --user, --org and --roles; prints it (for curl: -H \"Authorization: Bearer $(scripts/agent token)\")") { minutes };
+        command.SetAction(async (p, ct) =>
+        {
+            using AgentClient client = ClientOf(p);
+            DevTokenIssuer issuer = await client.Tokens.DevIssuerAsync(ct);
+            Console.WriteLine(issuer.Mint(client.Identity, TimeSpan.FromMinutes(p.GetValue(minutes))));
+            return 0;
+        });
+        return command;
+    }
+
+    const string ApproverRole = "approver";
+
+    static AgentClient ClientOf(ParseResult p, string? user = null) =>
+        AgentClient.For(p.GetValue(Host)!, CallerOf(p, user), p.GetValue(KeyFile)!);
+
+    static Caller CallerOf(ParseResult p, string? user = null) =>
+        new(user ?? p.GetValue(User)!, p.GetValue(Org)!, p.GetValue(Roles)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -12,8 +12,9 @@ public sealed class Demo(AgentClient client, string approver)
 {
     static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
 
-    public async Task<int> RunAsync(FileInfo ticket, string user, string org, string? decide, CancellationToken ct)
+    public async Task<int> RunAsync(FileInfo ticket, string? decide, CancellationToken ct)
     {
+        (string user, string org) = (client.Identity.User, client.Identity.Org);
         if (!ticket.Exists)
         {
             await Console.Error.WriteLineAsync($"Ticket not found: {ticket.FullName}");
@@ -39,7 +40,7 @@ public sealed class Demo(AgentClient client, string approver)
         }
 
         string text = await File.ReadAllTextAsync(ticket.FullName, ct);
-        SessionCreatedView session = await client.CreateSessionAsync(new { user, org, riskTier = "medium", title = ticket.Name }, ct);
+        SessionCreatedView session = await client.CreateSessionAsync(new { riskTier = "medium", title = ticket.Name }, ct);
         Console.WriteLine($"Session {session.SessionId} opened for {user}@{org} ({client.BaseAddress}api/sessions/{session.SessionId})");
         var clock = Stopwatch.StartNew();
         TurnAcceptedView turn = await client.SendTurnAsync(session.SessionId, text, ct);
@@ -136,11 +137,12 @@ public sealed class Demo(AgentClient client, string approver)
 
         Console.WriteLine($"  so far: {view.Tokens.Total} tokens, ${view.CostUsd:0.0000}");
         Console.WriteLine();
+        string org = client.Identity.Org == "contoso" ? string.Empty : $" --org {client.Identity.Org}";
         Console.WriteLine("To decide from another terminal (the same command works after a restart of the host):");
-        Console.WriteLine($"  scripts/agent approve {sessionId} {view.Turn} --as <your-name>        (clicks Approve in the Slack message, through the signed webhook)");
-        Console.WriteLine($"  scripts/agent revise  {sessionId} {view.Turn} --as <your-name> --rationale \"what to change\"");
-        Console.WriteLine($"  scripts/agent deny    {sessionId} {view.Turn} --as <your-name> --rationale \"why not\"");
-        Console.WriteLine($"or over HTTP: curl -X POST {client.BaseAddress}api/sessions/{sessionId}/turns/{view.Turn}/approvals -H 'Content-Type: application/json' -d '{{\"decision\":\"approve\",\"approver\":\"<your-name>\"}}'");
+        Console.WriteLine($"  scripts/agent approve {sessionId} {view.Turn} --as <your-name>{org}        (clicks Approve in the Slack message, through the signed webhook)");
+        Console.WriteLine($"  scripts/agent revise  {sessionId} {view.Turn} --as <your-name>{org} --rationale \"what to change\"");
+        Console.WriteLine($"  scripts/agent deny    {sessionId} {view.Turn} --as <your-name>{org} --rationale \"why not\"");
+        Console.WriteLine($"or over HTTP: curl -X POST {client.BaseAddress}api/sessions/{sessionId}/turns/{view.Turn}/approvals -H \"Authorization: Bearer $(scripts/agent token --user <your-name>{org})\" -H 'Content-Type: application/json' -d '{{\"decision\":\"approve\"}}'");
         Console.WriteLine();
     }
 
@@ -156,7 +158,8 @@ public sealed class Demo(AgentClient client, string approver)
                 return;
             }
 
-            ApprovalAcceptedView accepted = await client.DecideAsync(sessionId, turn, decision, approver, rationale, ct);
+            using AgentClient asApprover = client.As(approver);
+            ApprovalAcceptedView accepted = await asApprover.DecideAsync(sessionId, turn, decision, rationale, ct);
             Console.WriteLine($"{accepted.Decision} sent by {approver}{(rationale is null ? string.Empty : $": {rationale}")}");
         }
         catch (Exception e) when (e is ApiCallException or InvalidOperationException)

@@ -11,6 +11,11 @@ catch (ApiCallException e)
     await Console.Error.WriteLineAsync(e.Message);
     return 1;
 }
+catch (NoTokenException e)
+{
+    await Console.Error.WriteLineAsync(e.Message);
+    return 4;
+}
 catch (HttpRequestException e)
 {
     await Console.Error.WriteLineAsync($"The host did not answer ({e.Message}). Is it running? Start it with scripts/run.sh, or pass --host.");

@@ -38,7 +38,7 @@ public sealed class ReplayBench(AgentClient client)
                 if (view.PendingApproval is { } pending && pending.ApprovalId != decided)
                 {
                     decided = pending.ApprovalId;
-                    await client.DecideAsync(session.SessionId, turn.Turn, ApprovalDecisionKind.Approve, "bench", "benchmark", ct);
+                    await client.DecideAsync(session.SessionId, turn.Turn, ApprovalDecisionKind.Approve, "benchmark", ct);
                 }
                 else if (view.Phase == "completed")
                 {

@@ -1,3 +1,4 @@
+using AgentFunctions;
 using Agents.Core.Hosting;
 using Agents.Edge;
 using Microsoft.Azure.Functions.Worker.Builder;
@@ -6,7 +7,8 @@ using Microsoft.Extensions.Hosting;
 
 FunctionsApplicationBuilder builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+builder.UseMiddleware<EdgeGateMiddleware>();
 builder.Services.AddAgentPlatform(builder.Configuration);
-builder.Services.AddAgentEdge();
+builder.Services.AddAgentEdge(builder.Configuration);
 
 builder.Build().Run();

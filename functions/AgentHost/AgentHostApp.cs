@@ -4,6 +4,7 @@ using Agents.Core.Sessions;
 using Agents.Core.Slack;
 using Agents.Core.Storage;
 using Agents.Edge;
+using Agents.Edge.Auth;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Grpc;
@@ -21,6 +22,8 @@ public static class AgentHostApp
         builder.AddAgentHost();
         WebApplication app = builder.Build();
         app.UseAgentUi();
+        app.UseEdgeGate();
+        app.MapDevIssuer();
         app.MapAgentApi();
         return app;
     }
@@ -28,7 +31,8 @@ public static class AgentHostApp
     public static WebApplicationBuilder AddAgentHost(this WebApplicationBuilder builder)
     {
         builder.Services.AddAgentPlatform(builder.Configuration);
-        builder.Services.AddAgentEdge();
+        builder.Services.AddAgentEdge(builder.Configuration);
+        builder.Services.AddDevIssuer();
         builder.Services.AddSingleton<SlackSimulator>();
 
         DurableOptions durable = builder.Configuration.GetSection(DurableOptions.Section).Get<DurableOptions>() ?? new DurableOptions();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Agents.Core.Contracts;
 using Agents.Core.Sessions;
 using Agents.Core.Storage;
+using Agents.Edge.Auth;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -11,7 +12,8 @@ namespace Agents.Edge;
 
 /// <summary>
 /// The API's HTTP handlers, once for both hosts. The portable host maps them as minimal API routes; the Functions app
-/// calls them from its HTTP triggers. Each returns an <see cref="IResult"/>.
+/// calls them from its HTTP triggers. Each returns an <see cref="IResult"/>. Every route but health and Slack's webhook
+/// acts for the <see cref="Caller"/> the edge gate authenticated; without one the handler refuses (401).
 /// </summary>
 public static class AgentApi
 {
@@ -33,18 +35,28 @@ public static class AgentApi
 
     public static async Task<IResult> CreateSessionAsync(HttpRequest request, SessionService sessions)
     {
+        if (EdgeAuth.CallerOf(request.HttpContext) is not { } caller)
+        {
+            return EdgeAuth.NotAuthenticated();
+        }
+
         (CreateSessionBody? body, IResult? error) = await JsonBody.ReadAsync<CreateSessionBody>(request, EnvelopeBytes).ConfigureAwait(false);
         if (error is not null)
         {
             return error;
         }
 
-        ApiResult<SessionCreatedView> result = await sessions.CreateSessionAsync(body, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        ApiResult<SessionCreatedView> result = await sessions.CreateSessionAsync(body, caller, request.HttpContext.RequestAborted).ConfigureAwait(false);
         return EdgeResults.From(result, created => EdgeResults.Json(created, StatusCodes.Status201Created, created.Links.Self));
     }
 
     public static async Task<IResult> SubmitTurnAsync(HttpRequest request, SessionService sessions, string sessionId)
     {
+        if (EdgeAuth.CallerOf(request.HttpContext) is not { } caller)
+        {
+            return EdgeAuth.NotAuthenticated();
+        }
+
         int limit = request.HttpContext.RequestServices.GetRequiredService<IOptions<AgentOptions>>().Value.MaxTurnInputBytes;
         (SubmitTurnBody? body, IResult? error) = await JsonBody.ReadAsync<SubmitTurnBody>(request, limit + EnvelopeBytes).ConfigureAwait(false);
         if (error is not null)
@@ -53,25 +65,43 @@ public static class AgentApi
         }
 
         string? key = request.Headers.TryGetValue("Idempotency-Key", out var values) ? values.ToString() : null;
-        ApiResult<TurnAcceptedView> result = await sessions.SubmitTurnAsync(sessionId, body, key, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        ApiResult<TurnAcceptedView> result = await sessions.SubmitTurnAsync(sessionId, body, key, caller, request.HttpContext.RequestAborted).ConfigureAwait(false);
         return EdgeResults.From(result, accepted => EdgeResults.Json(accepted, StatusCodes.Status202Accepted, accepted.Links.Self));
     }
 
     public static async Task<IResult> GetSessionAsync(HttpRequest request, SessionService sessions, string sessionId) =>
-        EdgeResults.From(await sessions.GetSessionAsync(sessionId, request.HttpContext.RequestAborted).ConfigureAwait(false), view => EdgeResults.Json(view));
+        EdgeAuth.CallerOf(request.HttpContext) is not { } caller
+            ? EdgeAuth.NotAuthenticated()
+            : EdgeResults.From(await sessions.GetSessionAsync(sessionId, caller, request.HttpContext.RequestAborted).ConfigureAwait(false), view => EdgeResults.Json(view));
 
     public static async Task<IResult> GetTurnAsync(HttpRequest request, SessionService sessions, string sessionId, string turn)
     {
+        if (EdgeAuth.CallerOf(request.HttpContext) is not { } caller)
+        {
+            return EdgeAuth.NotAuthenticated();
+        }
+
         if (ParseTurn(turn) is not int n)
         {
             return BadTurn(turn);
         }
 
-        return EdgeResults.From(await sessions.GetTurnAsync(sessionId, n, request.HttpContext.RequestAborted).ConfigureAwait(false), view => EdgeResults.Json(view));
+        return EdgeResults.From(await sessions.GetTurnAsync(sessionId, n, caller, request.HttpContext.RequestAborted).ConfigureAwait(false), view => EdgeResults.Json(view));
     }
 
+    /// <summary>Needs the approver role (<c>Auth:ApproverRole</c>) besides the session's org.</summary>
     public static async Task<IResult> SubmitApprovalAsync(HttpRequest request, SessionService sessions, string sessionId, string turn)
     {
+        if (EdgeAuth.CallerOf(request.HttpContext) is not { } caller)
+        {
+            return EdgeAuth.NotAuthenticated();
+        }
+
+        if (EdgeAuth.RequireApprover(request.HttpContext, caller) is { } forbidden)
+        {
+            return forbidden;
+        }
+
         if (ParseTurn(turn) is not int n)
         {
             return BadTurn(turn);
@@ -83,14 +113,19 @@ public static class AgentApi
             return error;
         }
 
-        ApiResult<ApprovalAcceptedView> result = await sessions.SubmitApprovalAsync(sessionId, n, body, "api", request.HttpContext.RequestAborted).ConfigureAwait(false);
+        ApiResult<ApprovalAcceptedView> result = await sessions.SubmitApprovalAsync(sessionId, n, body, "api", caller, request.HttpContext.RequestAborted).ConfigureAwait(false);
         return EdgeResults.From(result, accepted => EdgeResults.Json(accepted, StatusCodes.Status202Accepted, accepted.Links.Self));
     }
 
     /// <summary>The session's event log as JSON lines (<c>application/x-ndjson</c>).</summary>
     public static async Task<IResult> GetEventsAsync(HttpRequest request, SessionService sessions, string sessionId)
     {
-        ApiResult<IReadOnlyList<AgentEvent>> result = await sessions.GetEventsAsync(sessionId, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        if (EdgeAuth.CallerOf(request.HttpContext) is not { } caller)
+        {
+            return EdgeAuth.NotAuthenticated();
+        }
+
+        ApiResult<IReadOnlyList<AgentEvent>> result = await sessions.GetEventsAsync(sessionId, caller, request.HttpContext.RequestAborted).ConfigureAwait(false);
         return EdgeResults.From(result, events =>
         {
             string lines = string.Concat(events.Select(e => JsonSerializer.Serialize(e, JsonDefaults.Web) + "\n"));
@@ -100,11 +135,18 @@ public static class AgentApi
 
     /// <summary>200 with the verification report, valid or not: a broken chain is a finding, not a failed request.</summary>
     public static async Task<IResult> VerifyEventsAsync(HttpRequest request, SessionService sessions, string sessionId) =>
-        EdgeResults.From(await sessions.VerifyEventsAsync(sessionId, request.HttpContext.RequestAborted).ConfigureAwait(false), report => EdgeResults.Json(report));
+        EdgeAuth.CallerOf(request.HttpContext) is not { } caller
+            ? EdgeAuth.NotAuthenticated()
+            : EdgeResults.From(await sessions.VerifyEventsAsync(sessionId, caller, request.HttpContext.RequestAborted).ConfigureAwait(false), report => EdgeResults.Json(report));
 
     public static async Task<IResult> GetPayloadAsync(HttpRequest request, SessionService sessions, string sessionId, string sha256)
     {
-        ApiResult<Payload> result = await sessions.GetPayloadAsync(sessionId, sha256, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        if (EdgeAuth.CallerOf(request.HttpContext) is not { } caller)
+        {
+            return EdgeAuth.NotAuthenticated();
+        }
+
+        ApiResult<Payload> result = await sessions.GetPayloadAsync(sessionId, sha256, caller, request.HttpContext.RequestAborted).ConfigureAwait(false);
         return EdgeResults.From(result, payload => Results.Bytes(payload.Content, payload.ContentType));
     }
 

@@ -10,7 +10,7 @@ public static class EdgeResults
     public static IResult Json<T>(T value, int status = StatusCodes.Status200OK, string? location = null)
     {
         IResult json = Results.Json(value, JsonDefaults.Web, statusCode: status);
-        return location is null ? json : new WithHeader(json, "Location", location);
+        return location is null ? json : json.WithHeader("Location", location);
     }
 
     public static IResult From<T>(ApiResult<T> result, Func<T, IResult> success) =>
@@ -19,7 +19,7 @@ public static class EdgeResults
     public static IResult Problem(ApiError error)
     {
         IResult problem = Problem(StatusOf(error.Kind), error.Title, error.Detail, error.Errors);
-        return error.RetryAfterSeconds is int seconds ? new WithHeader(problem, "Retry-After", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)) : problem;
+        return error.RetryAfterSeconds is int seconds ? problem.WithHeader("Retry-After", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)) : problem;
     }
 
     public static IResult Problem(int status, string title, string detail, IReadOnlyDictionary<string, string[]>? errors = null)
@@ -40,10 +40,14 @@ public static class EdgeResults
         ApiErrorKind.Conflict => StatusCodes.Status409Conflict,
         ApiErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         ApiErrorKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
+        ApiErrorKind.Forbidden => StatusCodes.Status403Forbidden,
         _ => StatusCodes.Status500InternalServerError,
     };
 
-    sealed class WithHeader(IResult inner, string name, string value) : IResult
+    /// <summary>The same result with one more response header.</summary>
+    public static IResult WithHeader(this IResult result, string name, string value) => new HeaderResult(result, name, value);
+
+    sealed class HeaderResult(IResult inner, string name, string value) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {

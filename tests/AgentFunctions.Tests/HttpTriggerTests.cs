@@ -5,39 +5,98 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace AgentFunctions.Tests;
 
-/// <summary>The HTTP triggers, called as the Functions host calls them, write the shared handlers' responses.</summary>
+/// <summary>
+/// The HTTP triggers, called as the Functions worker calls them (behind the app's edge gate middleware), write the
+/// shared handlers' responses.
+/// </summary>
 public sealed class HttpTriggerTests(TriggerHost host) : IClassFixture<TriggerHost>
 {
     [Fact]
-    public async Task CreateSession_NoUser_Returns400ProblemNamingUser()
+    public async Task AnyTrigger_NoToken_Returns401ChallengeAndTheTriggerNeverRuns()
     {
         // Arrange
-        HttpContext context = host.Request("POST", "/api/sessions", """{"org":"contoso"}""");
+        HttpContext context = host.Request("POST", "/api/sessions", "{}", anonymous: true);
 
         // Act
-        IActionResult result = await HttpTriggers.CreateSession(context.Request, host.Client);
-        (int status, string? contentType, string body) = await TriggerHost.RespondAsync(context, result);
+        (int status, string? contentType, _, bool ran) = await host.InvokeAsync(context, () => HttpTriggers.CreateSession(context.Request, host.Client));
 
         // Assert
-        Assert.Equal(StatusCodes.Status400BadRequest, status);
+        Assert.Equal(StatusCodes.Status401Unauthorized, status);
+        Assert.StartsWith("application/problem+json", contentType);
+        Assert.StartsWith("Bearer realm=", context.Response.Headers.WWWAuthenticate.ToString());
+        Assert.False(ran);
+    }
+
+    [Fact]
+    public async Task AnyTrigger_TokenOfAnotherIssuer_Returns401InvalidToken()
+    {
+        // Arrange: the right key and claims, but an issuer this app does not trust.
+        HttpContext context = host.Request("GET", "/api/sessions/abc", anonymous: true);
+        string foreign = new Agents.Edge.Auth.DevTokenIssuer(Agents.Edge.Auth.DevSigningKeys.LoadOrCreate(host.Issuer.KeyFile), "https://issuer.example.com").Mint(TriggerHost.Dana);
+        context.Request.Headers.Authorization = "Bearer " + foreign;
+
+        // Act
+        (int status, _, _, bool ran) = await host.InvokeAsync(context, () => HttpTriggers.GetSession(context.Request, host.Client, "abc"));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status401Unauthorized, status);
+        Assert.Contains("error=\"invalid_token\"", context.Response.Headers.WWWAuthenticate.ToString());
+        Assert.False(ran);
+    }
+
+    [Fact]
+    public async Task Health_NoToken_IsServed()
+    {
+        // Arrange
+        HttpContext context = host.Request("GET", "/api/health", anonymous: true);
+
+        // Act
+        (int status, _, _, bool ran) = await host.InvokeAsync(context, () => Task.FromResult(HttpTriggers.Health(context.Request, host.Client)));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status200OK, status);
+        Assert.True(ran);
+    }
+
+    [Fact]
+    public async Task CreateSession_BodyNamesAnotherOrg_Returns403ProblemNamingOrg()
+    {
+        // Arrange
+        HttpContext context = host.Request("POST", "/api/sessions", """{"org":"fabrikam"}""");
+
+        // Act
+        (int status, string? contentType, string body, _) = await host.InvokeAsync(context, () => HttpTriggers.CreateSession(context.Request, host.Client));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status403Forbidden, status);
         Assert.StartsWith("application/problem+json", contentType);
         using JsonDocument problem = JsonDocument.Parse(body);
-        Assert.Equal(400, problem.RootElement.GetProperty("status").GetInt32());
-        JsonElement errors = problem.RootElement.GetProperty("errors");
-        Assert.True(errors.TryGetProperty("user", out JsonElement user), $"errors should name 'user': {body}");
-        Assert.NotEmpty(user.EnumerateArray());
-        Assert.False(errors.TryGetProperty("org", out _), $"'org' was given and valid: {body}");
+        Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty("org", out _), $"errors should name 'org': {body}");
+    }
+
+    [Fact]
+    public async Task SubmitApproval_CallerWithoutApproverRole_Returns403()
+    {
+        // Arrange
+        string sessionId = Ids.NewSessionId();
+        HttpContext context = host.Request("POST", $"/api/sessions/{sessionId}/turns/1/approvals", """{"decision":"approve"}""", TriggerHost.Dana with { Roles = [] });
+
+        // Act
+        (int status, _, string body, _) = await host.InvokeAsync(context, () => HttpTriggers.SubmitApproval(context.Request, host.Client, sessionId, "1"));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status403Forbidden, status);
+        Assert.Contains("approver", body);
     }
 
     [Fact]
     public async Task CreateSession_UnknownField_Returns400ProblemNamingTheField()
     {
         // Arrange
-        HttpContext context = host.Request("POST", "/api/sessions", """{"user":"a","org":"b","bogus":1}""");
+        HttpContext context = host.Request("POST", "/api/sessions", """{"bogus":1}""");
 
         // Act
-        IActionResult result = await HttpTriggers.CreateSession(context.Request, host.Client);
-        (int status, string? contentType, string body) = await TriggerHost.RespondAsync(context, result);
+        (int status, string? contentType, string body, _) = await host.InvokeAsync(context, () => HttpTriggers.CreateSession(context.Request, host.Client));
 
         // Assert
         Assert.Equal(StatusCodes.Status400BadRequest, status);
@@ -53,8 +112,7 @@ public sealed class HttpTriggerTests(TriggerHost host) : IClassFixture<TriggerHo
         HttpContext context = host.Request("POST", "/api/sessions");
 
         // Act
-        IActionResult result = await HttpTriggers.CreateSession(context.Request, host.Client);
-        (int status, string? contentType, _) = await TriggerHost.RespondAsync(context, result);
+        (int status, string? contentType, _, _) = await host.InvokeAsync(context, () => HttpTriggers.CreateSession(context.Request, host.Client));
 
         // Assert
         Assert.Equal(StatusCodes.Status400BadRequest, status);
@@ -69,8 +127,7 @@ public sealed class HttpTriggerTests(TriggerHost host) : IClassFixture<TriggerHo
         HttpContext context = host.Request("GET", $"/api/sessions/{sessionId}/turns/abc");
 
         // Act
-        IActionResult result = await HttpTriggers.GetTurn(context.Request, host.Client, sessionId, "abc");
-        (int status, string? contentType, string body) = await TriggerHost.RespondAsync(context, result);
+        (int status, string? contentType, string body, _) = await host.InvokeAsync(context, () => HttpTriggers.GetTurn(context.Request, host.Client, sessionId, "abc"));
 
         // Assert
         Assert.Equal(StatusCodes.Status400BadRequest, status);
@@ -87,8 +144,7 @@ public sealed class HttpTriggerTests(TriggerHost host) : IClassFixture<TriggerHo
         HttpContext context = host.Request("GET", $"/api/sessions/{sessionId}");
 
         // Act
-        IActionResult result = await HttpTriggers.GetSession(context.Request, host.Client, sessionId);
-        (int status, string? contentType, string body) = await TriggerHost.RespondAsync(context, result);
+        (int status, string? contentType, string body, _) = await host.InvokeAsync(context, () => HttpTriggers.GetSession(context.Request, host.Client, sessionId));
 
         // Assert
         Assert.Equal(StatusCodes.Status404NotFound, status);
@@ -101,11 +157,10 @@ public sealed class HttpTriggerTests(TriggerHost host) : IClassFixture<TriggerHo
     {
         // Arrange
         string sessionId = Ids.NewSessionId();
-        HttpContext context = host.Request("POST", $"/api/sessions/{sessionId}/turns/0/approvals", """{"decision":"approve","approver":"a"}""");
+        HttpContext context = host.Request("POST", $"/api/sessions/{sessionId}/turns/0/approvals", """{"decision":"approve"}""");
 
         // Act
-        IActionResult result = await HttpTriggers.SubmitApproval(context.Request, host.Client, sessionId, "0");
-        (int status, _, string body) = await TriggerHost.RespondAsync(context, result);
+        (int status, _, string body, _) = await host.InvokeAsync(context, () => HttpTriggers.SubmitApproval(context.Request, host.Client, sessionId, "0"));
 
         // Assert
         Assert.Equal(StatusCodes.Status400BadRequest, status);

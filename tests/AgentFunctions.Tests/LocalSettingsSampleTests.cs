@@ -12,6 +12,9 @@ using Agents.Core.Sessions;
 using Agents.Core.Storage;
 using Agents.Core.Streaming;
 using Agents.Core.Tools;
+using Agents.Edge;
+using Agents.Edge.Auth;
+using Agents.Edge.RateLimits;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -34,6 +37,9 @@ public class LocalSettingsSampleTests
         (SlackOptions.Section, typeof(SlackOptions)),
         (EventStreamOptions.Section, typeof(EventStreamOptions)),
         (BrowserOptions.Section, typeof(BrowserOptions)),
+        (AuthOptions.Section, typeof(AuthOptions)),
+        (DevIssuerOptions.Section, typeof(DevIssuerOptions)),
+        (RateLimitOptions.Section, typeof(RateLimitOptions)),
     ];
 
     [Fact]
@@ -46,7 +52,7 @@ public class LocalSettingsSampleTests
         string[] missing = OptionsClasses
             .SelectMany(o => o.Options.GetProperties(BindingFlags.Public | BindingFlags.Instance)
                 .Where(p => p.CanWrite)
-                .Select(p => $"{o.Section}__{p.Name}"))
+                .Select(p => $"{o.Section.Replace(":", "__", StringComparison.Ordinal)}__{p.Name}"))
             .Where(key => !values.Keys.Any(k => k == key || k.StartsWith(key + "__", StringComparison.Ordinal)))
             .ToArray();
 
@@ -91,6 +97,27 @@ public class LocalSettingsSampleTests
         EventStreamOptions stream = services.GetRequiredService<IOptions<EventStreamOptions>>().Value;
         Assert.False(stream.IsEnabled, "the event stream is off locally: no Service Bus runs here");
         Assert.Equivalent(new EventStreamOptions { FullyQualifiedNamespace = "", ManagedIdentityClientId = "", Types = [.. EventStreamOptions.DefaultTypes] }, stream);
+    }
+
+    [Fact]
+    public void Sample_EdgeSettings_BindToTheDefaultsAndTrustALocalIssuerOnly()
+    {
+        // Arrange
+        IConfiguration configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(SampleValues().Select(kv => KeyValuePair.Create(kv.Key.Replace("__", ":", StringComparison.Ordinal), (string?)kv.Value)))
+            .Build();
+        using ServiceProvider services = new ServiceCollection().AddLogging().AddAgentEdge(configuration).BuildServiceProvider();
+
+        // Act
+        AuthOptions auth = services.GetRequiredService<IOptions<AuthOptions>>().Value;
+        RateLimitOptions limits = services.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+
+        // Assert
+        Assert.Equivalent(new AuthOptions { Authority = auth.Authority, MetadataAddress = auth.MetadataAddress, RequireHttpsMetadata = false }, auth);
+        Assert.True(string.IsNullOrEmpty(auth.MetadataAddress));
+        Assert.StartsWith("http://127.0.0.1:", auth.Authority);
+        Assert.Equivalent(new RateLimitOptions(), limits);
+        Assert.False(services.GetRequiredService<IOptions<DevIssuerOptions>>().Value.Enabled);
     }
 
     [Fact]

@@ -19,6 +19,9 @@ public sealed class HostFixture : IAsyncLifetime
     string TestCommand =>
         $"echo collecting tests; if [ -e '{this.TestJobHold}' ]; then echo held by the test; while [ -e '{this.TestJobHold}' ]; do sleep 0.05; done; fi; " +
         "python3 -m unittest discover -s tests -t .";
+    public HostProcess Process => this.host!;
+
+    public string KeyFile => this.environment!.DevIssuerKeyFile;
 
     public async Task InitializeAsync()
     {

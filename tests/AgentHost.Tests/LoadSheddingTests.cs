@@ -50,7 +50,7 @@ public sealed class LoadSheddingTests : IAsyncLifetime
         // The accepted turns still finish; then the level releases and new turns are accepted again.
         foreach (string session in new[] { first, second })
         {
-            await http.PostJsonAsync($"api/sessions/{session}/turns/1/approvals", """{"decision":"deny","approver":"lee","rationale":"load test"}""");
+            await http.PostJsonAsync($"api/sessions/{session}/turns/1/approvals", """{"decision":"deny","rationale":"load test"}""");
             JsonElement done = await http.WaitForTurnAsync(session, 1, Api.IsCompleted);
             Assert.Equal("stopped", done.GetProperty("outcome").GetString());
         }

@@ -40,7 +40,7 @@ public sealed class RestartSafetyTests : IAsyncLifetime
 
         await using HostProcess second = await HostProcess.StartAsync(settings);
         JsonElement stillWaiting = await second.Http.WaitForTurnAsync(sessionId, 1, Api.IsAwaitingApproval);
-        HttpResponseMessage decided = await second.Http.PostJsonAsync($"api/sessions/{sessionId}/turns/1/approvals", """{"decision":"approve","approver":"lee"}""");
+        HttpResponseMessage decided = await second.Http.PostJsonAsync($"api/sessions/{sessionId}/turns/1/approvals", """{"decision":"approve"}""");
         JsonElement done = await second.Http.WaitForTurnAsync(sessionId, 1, Api.IsCompleted);
         string log = await (await second.Http.GetAsync($"api/sessions/{sessionId}/events")).Content.ReadAsStringAsync();
 

@@ -177,7 +177,7 @@ public sealed class SlackApprovalTests(SlackFixture fixture)
     }
 
     async Task CleanUpAsync(string sessionId) =>
-        await fixture.Http.PostJsonAsync($"api/sessions/{sessionId}/turns/1/approvals", """{"decision":"deny","approver":"cleanup"}""");
+        await fixture.Http.PostJsonAsync($"api/sessions/{sessionId}/turns/1/approvals", """{"decision":"deny","rationale":"cleanup"}""");
 
     public sealed record SimulatedMessageView(Agents.Edge.SimulatedMessage Message);
 }

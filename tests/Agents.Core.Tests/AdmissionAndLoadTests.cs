@@ -29,7 +29,7 @@ public sealed class AdmissionAndLoadTests(PlatformFixture platform)
     {
         string sessionId = await this.driver.CreateAsync();
 
-        ApiResult<TurnAcceptedView> refused = await platform.Sessions.SubmitTurnAsync(sessionId, new SubmitTurnBody(Oversized(), null), null);
+        ApiResult<TurnAcceptedView> refused = await platform.Sessions.SubmitTurnAsync(sessionId, new SubmitTurnBody(Oversized(), null), null, SessionDriver.Dana);
 
         Assert.Equal(ApiErrorKind.TooLarge, refused.Error!.Kind);
         Assert.Contains("consentToLongContextModel", refused.Error.Detail);
@@ -41,7 +41,7 @@ public sealed class AdmissionAndLoadTests(PlatformFixture platform)
         string sessionId = await this.driver.CreateAsync();
 
         ApiResult<TurnAcceptedView> accepted = await platform.Sessions.SubmitTurnAsync(
-            sessionId, new SubmitTurnBody(Oversized(), null) { ConsentToLongContextModel = true }, null);
+            sessionId, new SubmitTurnBody(Oversized(), null) { ConsentToLongContextModel = true }, null, SessionDriver.Dana);
         await this.driver.WaitForTurnAsync(sessionId, 1, t => t.Plan is not null);
 
         Assert.Null(accepted.Error);
@@ -76,7 +76,7 @@ public sealed class AdmissionAndLoadTests(PlatformFixture platform)
             Assert.Equal("2", previewed.Inputs!["degradeLevel"]);
             Assert.DoesNotContain("search_code", previewed.Inputs["tools"]);
             Assert.Contains(events, e => e.Type == "model.routed" && e.Step == "draft" && e.Summary.Contains("degrade level 2"));
-            SessionView session = (await platform.Sessions.GetSessionAsync(sessionId)).Value!;
+            SessionView session = (await platform.Sessions.GetSessionAsync(sessionId, SessionDriver.Dana)).Value!;
             Assert.Equal(2, session.Load.DegradeLevel);
             await this.driver.DecideAsync(sessionId, 1, "deny", "load test");
         }

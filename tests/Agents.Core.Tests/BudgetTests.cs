@@ -87,7 +87,7 @@ public sealed class BudgetTests(PlatformFixture platform)
         await this.driver.SubmitAsync(first, SessionDriver.Ticket101);
         await this.driver.WaitForTurnAsync(first, 1, t => t.PendingApproval is not null);
 
-        ApiResult<TurnAcceptedView> refused = await platform.Sessions.SubmitTurnAsync(second, new SubmitTurnBody(SessionDriver.Ticket101, null), null);
+        ApiResult<TurnAcceptedView> refused = await platform.Sessions.SubmitTurnAsync(second, new SubmitTurnBody(SessionDriver.Ticket101, null), null, SessionDriver.DanaOf("tinyorg"));
 
         Assert.Equal(ApiErrorKind.TooManyRequests, refused.Error!.Kind);
         Assert.Contains("tinyorg", refused.Error.Detail);
@@ -95,14 +95,14 @@ public sealed class BudgetTests(PlatformFixture platform)
 
         await this.driver.DecideAsync(first, 1, "deny", "settle it");
         await this.driver.WaitForIdleAsync(first, 1);
-        ApiResult<TurnAcceptedView> accepted = await platform.Sessions.SubmitTurnAsync(second, new SubmitTurnBody(SessionDriver.Ticket101, null), null);
+        ApiResult<TurnAcceptedView> accepted = await platform.Sessions.SubmitTurnAsync(second, new SubmitTurnBody(SessionDriver.Ticket101, null), null, SessionDriver.DanaOf("tinyorg"));
         Assert.Null(accepted.Error);
     }
 
     [Fact]
     public async Task CreateSession_BudgetLooserThanTheOrgCap_Returns400()
     {
-        ApiResult<SessionCreatedView> created = await platform.Sessions.CreateSessionAsync(WithBudget(sessionTokens: 1_000_000));
+        ApiResult<SessionCreatedView> created = await platform.Sessions.CreateSessionAsync(WithBudget(sessionTokens: 1_000_000), SessionDriver.Dana);
 
         Assert.Equal(ApiErrorKind.BadRequest, created.Error!.Kind);
         Assert.Contains("budget.sessionTokens", created.Error.Errors!.Keys);

@@ -137,7 +137,7 @@ public sealed class TurnPipelineTests(PlatformFixture platform)
             new ApprovalDecision("s-other:t-1:a-1", ApprovalDecisionKind.Approve, "mallory", null, DateTime.UtcNow, "api"));
         TurnView stillWaiting = await this.WaitForTurnAsync(sessionId, 1, t => t.Approvals.Count == 1);
         ApiResult<ApprovalAcceptedView> stale = await platform.Sessions.SubmitApprovalAsync(sessionId, 1,
-            new ApprovalBody("approve", "mallory", null, "s-other:t-1:a-1"), "api");
+            new ApprovalBody("approve", "mallory", null, "s-other:t-1:a-1"), "api", SessionDriver.Lee with { User = "mallory" });
 
         Assert.Equal(ApprovalResolution.Ignored, stillWaiting.Approvals[0].Resolution);
         Assert.Equal(waiting.PendingApproval!.ApprovalId, stillWaiting.PendingApproval!.ApprovalId);
@@ -160,8 +160,8 @@ public sealed class TurnPipelineTests(PlatformFixture platform)
         Assert.Equal(TurnOutcome.Failed.Snake(), failed.Outcome);
         Assert.Contains("offline model has no recorded output", failed.Error);
         Assert.Empty(failed.Graph);
-        await Eventually.MatchAsync(() => platform.Sessions.GetSessionAsync(sessionId), s => s.Value!.TurnCount == 1 && s.Value.ActiveTurn is null);
-        ApiResult<TurnAcceptedView> next = await platform.Sessions.SubmitTurnAsync(sessionId, new SubmitTurnBody(Ticket101, null), null);
+        await Eventually.MatchAsync(() => platform.Sessions.GetSessionAsync(sessionId, SessionDriver.Dana), s => s.Value!.TurnCount == 1 && s.Value.ActiveTurn is null);
+        ApiResult<TurnAcceptedView> next = await platform.Sessions.SubmitTurnAsync(sessionId, new SubmitTurnBody(Ticket101, null), null, SessionDriver.Dana);
         Assert.Equal(2, next.Value!.Turn);
         await this.WaitForTurnAsync(sessionId, 2, t => t.PendingApproval is not null);
     }
@@ -209,7 +209,7 @@ public sealed class TurnPipelineTests(PlatformFixture platform)
         await this.SubmitAsync(sessionId, Ticket101);
         await this.WaitForTurnAsync(sessionId, 1, t => t.PendingApproval is not null);
 
-        ApiResult<TurnAcceptedView> second = await platform.Sessions.SubmitTurnAsync(sessionId, new SubmitTurnBody("another", null), null);
+        ApiResult<TurnAcceptedView> second = await platform.Sessions.SubmitTurnAsync(sessionId, new SubmitTurnBody("another", null), null, SessionDriver.Dana);
 
         Assert.Equal(ApiErrorKind.Conflict, second.Error!.Kind);
         Assert.Contains("Turn 1", second.Error.Detail);
@@ -220,8 +220,8 @@ public sealed class TurnPipelineTests(PlatformFixture platform)
     {
         string sessionId = await this.CreateSessionAsync();
 
-        ApiResult<TurnAcceptedView> first = await platform.Sessions.SubmitTurnAsync(sessionId, new SubmitTurnBody(Ticket101, null), "retry-1");
-        ApiResult<TurnAcceptedView> again = await platform.Sessions.SubmitTurnAsync(sessionId, new SubmitTurnBody(Ticket101, null), "retry-1");
+        ApiResult<TurnAcceptedView> first = await platform.Sessions.SubmitTurnAsync(sessionId, new SubmitTurnBody(Ticket101, null), "retry-1", SessionDriver.Dana);
+        ApiResult<TurnAcceptedView> again = await platform.Sessions.SubmitTurnAsync(sessionId, new SubmitTurnBody(Ticket101, null), "retry-1", SessionDriver.Dana);
 
         Assert.Equal(1, first.Value!.Turn);
         Assert.Equal(1, again.Value!.Turn);
@@ -237,8 +237,8 @@ public sealed class TurnPipelineTests(PlatformFixture platform)
         string sessionId = await this.CreateSessionAsync(idleTtlSeconds: 2);
 
         ApiResult<SessionView> expired = await Eventually.MatchAsync(
-            () => platform.Sessions.GetSessionAsync(sessionId), s => s.Value?.Status == "expired", TimeSpan.FromSeconds(30), "session expiry");
-        ApiResult<TurnAcceptedView> late = await platform.Sessions.SubmitTurnAsync(sessionId, new SubmitTurnBody(Ticket101, null), null);
+            () => platform.Sessions.GetSessionAsync(sessionId, SessionDriver.Dana), s => s.Value?.Status == "expired", TimeSpan.FromSeconds(30), "session expiry");
+        ApiResult<TurnAcceptedView> late = await platform.Sessions.SubmitTurnAsync(sessionId, new SubmitTurnBody(Ticket101, null), null, SessionDriver.Dana);
 
         Assert.Equal(0, expired.Value!.TurnCount);
         Assert.Equal(ApiErrorKind.Conflict, late.Error!.Kind);
@@ -254,7 +254,7 @@ public sealed class TurnPipelineTests(PlatformFixture platform)
         await this.DecideAsync(sessionId, 1, "approve");
         TurnView turn = await this.WaitForTurnAsync(sessionId, 1, t => t.Phase == TurnPhase.Completed.Snake());
 
-        ApiResult<SessionView> session = await Eventually.MatchAsync(() => platform.Sessions.GetSessionAsync(sessionId), s => s.Value!.TurnCount == 1);
+        ApiResult<SessionView> session = await Eventually.MatchAsync(() => platform.Sessions.GetSessionAsync(sessionId, SessionDriver.Dana), s => s.Value!.TurnCount == 1);
 
         SessionView view = session.Value!;
         Assert.Equal("idle", view.Status);
@@ -271,26 +271,26 @@ public sealed class TurnPipelineTests(PlatformFixture platform)
     async Task<string> CreateSessionAsync(int approvalTimeoutSeconds = 300, int maxRevisions = 2, int idleTtlSeconds = 3600)
     {
         ApiResult<SessionCreatedView> created = await platform.Sessions.CreateSessionAsync(
-            new CreateSessionBody("dana", "contoso", "medium", null, "test", idleTtlSeconds, approvalTimeoutSeconds, maxRevisions));
+            new CreateSessionBody("dana", "contoso", "medium", null, "test", idleTtlSeconds, approvalTimeoutSeconds, maxRevisions), SessionDriver.Dana);
         Assert.Null(created.Error);
         return created.Value!.SessionId;
     }
 
     async Task SubmitAsync(string sessionId, string input)
     {
-        ApiResult<TurnAcceptedView> accepted = await platform.Sessions.SubmitTurnAsync(sessionId, new SubmitTurnBody(input, "dana"), null);
+        ApiResult<TurnAcceptedView> accepted = await platform.Sessions.SubmitTurnAsync(sessionId, new SubmitTurnBody(input, "dana"), null, SessionDriver.Dana);
         Assert.Null(accepted.Error);
     }
 
     async Task DecideAsync(string sessionId, int turn, string decision, string? rationale = null)
     {
-        ApiResult<ApprovalAcceptedView> result = await platform.Sessions.SubmitApprovalAsync(sessionId, turn, new ApprovalBody(decision, "lee", rationale, null), "api");
+        ApiResult<ApprovalAcceptedView> result = await platform.Sessions.SubmitApprovalAsync(sessionId, turn, new ApprovalBody(decision, "lee", rationale, null), "api", SessionDriver.Lee);
         Assert.Null(result.Error);
     }
 
     async Task<TurnView> WaitForTurnAsync(string sessionId, int turn, Func<TurnView, bool> condition) =>
         (await Eventually.MatchAsync(
-            () => platform.Sessions.GetTurnAsync(sessionId, turn),
+            () => platform.Sessions.GetTurnAsync(sessionId, turn, SessionDriver.Dana),
             r => r.Value is not null && condition(r.Value),
             TimeSpan.FromSeconds(60),
             $"turn {turn} of {sessionId}")).Value!;

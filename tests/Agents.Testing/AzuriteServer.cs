@@ -67,10 +67,12 @@ public sealed class AzuriteServer : IAsyncDisposable
         {
             while (!await AcceptsAsync(port))
             {
-                if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(60))
+                // Generous: on a shared, overloaded machine node can take well over a minute to start listening.
+                if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(180))
                 {
+                    string why = process.HasExited ? $"it exited with code {process.ExitCode}" : $"nothing listened after {deadline.Elapsed.TotalSeconds:0} s";
                     await server.DisposeAsync();
-                    throw new InvalidOperationException($"Azurite did not start on port {port} (exit code {(process.HasExited ? process.ExitCode : -1)}).");
+                    throw new InvalidOperationException($"Azurite did not start on port {port}: {why}.");
                 }
 
                 await Task.Delay(100);

@@ -9,20 +9,26 @@ public sealed class TestEnvironment : IAsyncDisposable
 
     public string RemotesRoot { get; } = Directory.CreateTempSubdirectory("agentfn-remotes-").FullName;
 
+    /// <summary>The hosts' dev issuer key file (private to this environment, shared by its hosts and their test clients).</summary>
+    public string DevIssuerKeyFile { get; } = Path.Combine(Directory.CreateTempSubdirectory("agentfn-devissuer-").FullName, "signing-keys.json");
+
     public static async Task<TestEnvironment> StartAsync() => new(await AzuriteServer.StartAsync());
 
     public Dictionary<string, string?> Settings(IDictionary<string, string?>? extra = null) =>
-        TestSettings.For(this.Azurite, this.RemotesRoot, extra);
+        TestSettings.For(this.Azurite, this.RemotesRoot, extra, this.DevIssuerKeyFile);
 
     public async ValueTask DisposeAsync()
     {
         await this.Azurite.DisposeAsync();
-        try
+        foreach (string folder in new[] { this.RemotesRoot, Path.GetDirectoryName(this.DevIssuerKeyFile)! })
         {
-            Directory.Delete(this.RemotesRoot, recursive: true);
-        }
-        catch (IOException)
-        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 }

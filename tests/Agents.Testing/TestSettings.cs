@@ -7,7 +7,11 @@ public static class TestSettings
 {
     public static string RecordingsOfTests => Path.Combine(RepositoryPaths.Root, "tests", "recordings");
 
-    public static Dictionary<string, string?> For(AzuriteServer azurite, string remotesRoot, IDictionary<string, string?>? extra = null)
+    /// <summary>
+    /// Hosts run their dev issuer (tests send its tokens, as the CLI does); rate limits are set far above what the tests'
+    /// polling asks, except where a test sets its own.
+    /// </summary>
+    public static Dictionary<string, string?> For(AzuriteServer azurite, string remotesRoot, IDictionary<string, string?>? extra = null, string? devIssuerKeyFile = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -20,6 +24,10 @@ public static class TestSettings
             ["Workspace:RepositoriesRoot"] = "samples/repos",
             ["Workspace:RemotesRoot"] = remotesRoot,
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Auth:DevIssuer:Enabled"] = "true",
+            ["Auth:DevIssuer:KeyFile"] = devIssuerKeyFile ?? Path.Combine(remotesRoot, ".dev-issuer", "signing-keys.json"),
+            ["RateLimits:User:PermitLimit"] = "100000",
+            ["RateLimits:Org:PermitLimit"] = "100000",
         };
         foreach ((string key, string? value) in extra ?? new Dictionary<string, string?>())
         {

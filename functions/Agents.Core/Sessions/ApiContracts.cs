@@ -9,6 +9,7 @@ public enum ApiErrorKind
     Conflict,
     TooLarge,
     TooManyRequests,
+    Forbidden,
 }
 
 /// <summary>What went wrong and what to fix; the edge turns it into problem+json.</summary>
@@ -21,6 +22,8 @@ public sealed record ApiError(ApiErrorKind Kind, string Title, string Detail)
 
     public static ApiError Invalid(IReadOnlyDictionary<string, string[]> errors) =>
         new(ApiErrorKind.BadRequest, "The request is invalid", "Fix the fields listed in 'errors' and send it again.") { Errors = errors };
+
+    public static ApiError Forbidden(string title, string detail) => new(ApiErrorKind.Forbidden, title, detail);
 }
 
 public sealed record ApiResult<T>(T? Value, ApiError? Error)
@@ -31,6 +34,11 @@ public sealed record ApiResult<T>(T? Value, ApiError? Error)
 }
 
 // Request bodies: everything nullable so that missing fields get a clear validation message, not a parse error.
+
+/// <summary>
+/// User and org come from the caller's token; when the body names them too they must be the caller's (older clients
+/// send them), otherwise the request is refused rather than quietly acting for someone else.
+/// </summary>
 public sealed record CreateSessionBody(
     string? User,
     string? Org,

@@ -15,7 +15,8 @@ namespace Agents.Core.Sessions;
 
 /// <summary>
 /// The API's behaviour, once, for both hosts: validate, admit, start or signal orchestrations, and read their state.
-/// Hosts only map routes and turn <see cref="ApiError"/> into problem+json.
+/// Hosts only map routes and turn <see cref="ApiError"/> into problem+json. Every call names its <see cref="Caller"/>: a
+/// session belongs to its creator's org, and a caller of another org gets 403 for it.
 /// </summary>
 public sealed partial class SessionService(
     DurableTaskClient durable,
@@ -36,16 +37,21 @@ public sealed partial class SessionService(
 
     AgentOptions Settings => options.Value;
 
-    public async Task<ApiResult<SessionCreatedView>> CreateSessionAsync(CreateSessionBody? body, CancellationToken cancellationToken = default)
+    public async Task<ApiResult<SessionCreatedView>> CreateSessionAsync(CreateSessionBody? body, Caller caller, CancellationToken cancellationToken = default)
     {
         var errors = new Dictionary<string, string[]>();
         if (body is null)
         {
-            return ApiError.Invalid(new Dictionary<string, string[]> { ["body"] = ["a JSON object with at least 'user' and 'org' is required"] });
+            return ApiError.Invalid(new Dictionary<string, string[]> { ["body"] = ["a JSON object is required ({} takes every default)"] });
         }
 
-        Require(errors, "user", body.User, Principal().IsMatch, "1 to 128 of letters, digits, '.', '_', '-', '@'");
-        Require(errors, "org", body.Org, Principal().IsMatch, "1 to 128 of letters, digits, '.', '_', '-', '@'");
+        if ((NotTheCaller("org", body.Org, caller.Org) ?? NotTheCaller("user", body.User, caller.User)) is { } impersonation)
+        {
+            return impersonation;
+        }
+
+        Require(errors, "user", caller.User, Caller.IsValidName, Caller.NameRule);
+        Require(errors, "org", caller.Org, Caller.IsValidName, Caller.NameRule);
         RiskTier risk = RiskTier.Medium;
         if (body.RiskTier is not null && !Enum.TryParse(body.RiskTier, ignoreCase: true, out risk))
         {
@@ -87,10 +93,10 @@ public sealed partial class SessionService(
             errors["dataSensitivity"] = ["must be one of public, internal, confidential, restricted"];
         }
 
-        BudgetLimits limits = budgets.Value.Resolve(body.Org ?? string.Empty, risk);
+        BudgetLimits limits = budgets.Value.Resolve(caller.Org, risk);
         if (body.Budget is { } asked)
         {
-            limits = Tighten(limits, asked, body.Org ?? string.Empty, errors);
+            limits = Tighten(limits, asked, caller.Org, errors);
         }
 
         if (errors.Count > 0)
@@ -100,7 +106,7 @@ public sealed partial class SessionService(
 
         string sessionId = Ids.NewSessionId();
         DateTime now = clock.GetUtcNow().UtcDateTime;
-        var metadata = new SessionMetadata(sessionId, body.User!, body.Org!, risk, sensitivity, repository, body.Title, limits, now);
+        var metadata = new SessionMetadata(sessionId, caller.User, caller.Org, risk, sensitivity, repository, body.Title, limits, now) { Roles = caller.Roles };
         var state = new SessionState(
             metadata,
             new BudgetLedger(limits.SessionTokens, 0, 0, 0m),
@@ -135,7 +141,7 @@ public sealed partial class SessionService(
         return new SessionCreatedView(sessionId, Ids.SessionInstanceId(sessionId), SessionLinksOf(sessionId));
     }
 
-    public async Task<ApiResult<TurnAcceptedView>> SubmitTurnAsync(string sessionId, SubmitTurnBody? body, string? idempotencyKey, CancellationToken cancellationToken = default)
+    public async Task<ApiResult<TurnAcceptedView>> SubmitTurnAsync(string sessionId, SubmitTurnBody? body, string? idempotencyKey, Caller caller, CancellationToken cancellationToken = default)
     {
         if (!Ids.IsValidSessionId(sessionId))
         {
@@ -145,6 +151,11 @@ public sealed partial class SessionService(
         if (body?.Input is null || string.IsNullOrWhiteSpace(body.Input))
         {
             return ApiError.Invalid(new Dictionary<string, string[]> { ["input"] = ["the turn's input (for example a ticket's text) is required"] });
+        }
+
+        if (NotTheCaller("requestedBy", body.RequestedBy, caller.User) is { } impersonation)
+        {
+            return impersonation;
         }
 
         int bytes = Encoding.UTF8.GetByteCount(body.Input);
@@ -183,6 +194,11 @@ public sealed partial class SessionService(
         }
 
         SessionStatus? status = ReadSessionStatus(session);
+        if (OtherOrg(sessionId, status?.Metadata.Org, caller) is { } forbidden)
+        {
+            return forbidden;
+        }
+
         if (session.RuntimeStatus is not (OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending) || status?.Phase == SessionPhase.Expired)
         {
             return new ApiError(ApiErrorKind.Conflict, "The session is closed", $"Session {sessionId} is {Describe(session, status)}; start a new session with POST {Base}.");
@@ -237,7 +253,7 @@ public sealed partial class SessionService(
         }
 
         string requestId = idempotencyKey ?? Guid.NewGuid().ToString("N");
-        string requestedBy = body.RequestedBy ?? metadata.User;
+        string requestedBy = caller.User;
         PayloadRef input = await payloads.PutTextAsync(sessionId, body.Input, cancellationToken: cancellationToken).ConfigureAwait(false);
         var ticket = new TurnTicket(sessionId, turn, requestId, input, requestedBy, now) { LongContext = longContext };
 
@@ -285,7 +301,7 @@ public sealed partial class SessionService(
         return Accepted(sessionId, turn);
     }
 
-    public async Task<ApiResult<SessionView>> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    public async Task<ApiResult<SessionView>> GetSessionAsync(string sessionId, Caller caller, CancellationToken cancellationToken = default)
     {
         if (!Ids.IsValidSessionId(sessionId))
         {
@@ -297,6 +313,11 @@ public sealed partial class SessionService(
         if (session is null || status is null)
         {
             return NoSuchSession(sessionId);
+        }
+
+        if (OtherOrg(sessionId, status.Metadata.Org, caller) is { } forbidden)
+        {
+            return forbidden;
         }
 
         var pending = new List<PendingApprovalView>();
@@ -332,7 +353,7 @@ public sealed partial class SessionService(
             SessionLinksOf(sessionId));
     }
 
-    public async Task<ApiResult<TurnView>> GetTurnAsync(string sessionId, int turn, CancellationToken cancellationToken = default)
+    public async Task<ApiResult<TurnView>> GetTurnAsync(string sessionId, int turn, Caller caller, CancellationToken cancellationToken = default)
     {
         if (!Ids.IsValidSessionId(sessionId))
         {
@@ -345,12 +366,23 @@ public sealed partial class SessionService(
         }
 
         OrchestrationMetadata? instance = await durable.GetInstanceAsync(Ids.TurnInstanceId(sessionId, turn), getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
+        string? owner = instance?.ReadInputAs<TurnInput>()?.Session.Org ?? await this.OwnerAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        if (owner is null)
+        {
+            return NoSuchSession(sessionId);
+        }
+
+        if (OtherOrg(sessionId, owner, caller) is { } forbidden)
+        {
+            return forbidden;
+        }
+
         TurnTicket? ticket = await inbox.GetAsync(sessionId, turn, cancellationToken).ConfigureAwait(false);
         if (instance is null)
         {
             if (ticket is null)
             {
-                return await this.SessionExistsAsync(sessionId, cancellationToken).ConfigureAwait(false) ? NoSuchTurn(sessionId, turn) : NoSuchSession(sessionId);
+                return NoSuchTurn(sessionId, turn);
             }
 
             return new TurnView(sessionId, turn, Ids.TurnInstanceId(sessionId, turn), "Pending", "queued", null, 0, null, [], null, [], TokenUsage.Zero, 0m,
@@ -386,7 +418,11 @@ public sealed partial class SessionService(
             TurnLinksOf(sessionId, turn));
     }
 
-    public async Task<ApiResult<ApprovalAcceptedView>> SubmitApprovalAsync(string sessionId, int turn, ApprovalBody? body, string channel, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Raises a decision. The approver is the caller (a body's <c>approver</c>, if any, must be the caller); who may
+    /// approve at all is the channel's business: the API needs an approver role, Slack a signed click on a sealed button.
+    /// </summary>
+    public async Task<ApiResult<ApprovalAcceptedView>> SubmitApprovalAsync(string sessionId, int turn, ApprovalBody? body, string channel, Caller caller, CancellationToken cancellationToken = default)
     {
         if (!Ids.IsValidSessionId(sessionId))
         {
@@ -400,7 +436,12 @@ public sealed partial class SessionService(
             errors["decision"] = ["must be one of approve, revise, deny"];
         }
 
-        Require(errors, "approver", body?.Approver, Approver().IsMatch, "who decides: 1 to 160 of letters, digits, '.', '_', '-', '@', ':'");
+        if (NotTheCaller("approver", body?.Approver, caller.User) is { } impersonation)
+        {
+            return impersonation;
+        }
+
+        Require(errors, "approver", caller.User, Approver().IsMatch, "who decides: 1 to 160 of letters, digits, '.', '_', '-', '@', ':'");
         if (decision == ApprovalDecisionKind.Revise && string.IsNullOrWhiteSpace(body?.Rationale))
         {
             errors["rationale"] = ["a revise needs the reviewer's rationale: it is what the agent re-plans with"];
@@ -416,7 +457,7 @@ public sealed partial class SessionService(
             return ApiError.Invalid(errors);
         }
 
-        ApiResult<TurnView> current = await this.GetTurnAsync(sessionId, turn, cancellationToken).ConfigureAwait(false);
+        ApiResult<TurnView> current = await this.GetTurnAsync(sessionId, turn, caller, cancellationToken).ConfigureAwait(false);
         if (current.Error is not null)
         {
             return current.Error;
@@ -441,7 +482,7 @@ public sealed partial class SessionService(
                 $"Step '{notWaiting}' of turn {turn} is not waiting on approval '{open.ApprovalId}' (already decided, or not part of it); it waits on {string.Join(", ", open.Steps)}.");
         }
 
-        var raised = new ApprovalDecision(open.ApprovalId, decision, body.Approver!, body.Rationale, clock.GetUtcNow().UtcDateTime, channel)
+        var raised = new ApprovalDecision(open.ApprovalId, decision, caller.User, body.Rationale, clock.GetUtcNow().UtcDateTime, channel)
         {
             Steps = body.Steps is { Count: > 0 } ? body.Steps : null,
         };
@@ -449,32 +490,32 @@ public sealed partial class SessionService(
         return new ApprovalAcceptedView(sessionId, turn, open.ApprovalId, decision.Snake(), TurnLinksOf(sessionId, turn));
     }
 
-    public async Task<ApiResult<IReadOnlyList<AgentEvent>>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default)
+    public async Task<ApiResult<IReadOnlyList<AgentEvent>>> GetEventsAsync(string sessionId, Caller caller, CancellationToken cancellationToken = default)
     {
-        if (!Ids.IsValidSessionId(sessionId) || !await this.SessionExistsAsync(sessionId, cancellationToken).ConfigureAwait(false))
+        if (await this.AuthorizeAsync(sessionId, caller, cancellationToken).ConfigureAwait(false) is { } refused)
         {
-            return NoSuchSession(sessionId);
+            return refused;
         }
 
         return new ApiResult<IReadOnlyList<AgentEvent>>(await events.ReadAsync(sessionId, cancellationToken).ConfigureAwait(false), null);
     }
 
     /// <summary>Recomputes the session's hash chain and reports every edited, dropped, duplicated or reordered event.</summary>
-    public async Task<ApiResult<ChainVerification>> VerifyEventsAsync(string sessionId, CancellationToken cancellationToken = default)
+    public async Task<ApiResult<ChainVerification>> VerifyEventsAsync(string sessionId, Caller caller, CancellationToken cancellationToken = default)
     {
-        if (!Ids.IsValidSessionId(sessionId) || !await this.SessionExistsAsync(sessionId, cancellationToken).ConfigureAwait(false))
+        if (await this.AuthorizeAsync(sessionId, caller, cancellationToken).ConfigureAwait(false) is { } refused)
         {
-            return NoSuchSession(sessionId);
+            return refused;
         }
 
         return EventChain.Verify(sessionId, await events.ReadLinesAsync(sessionId, cancellationToken).ConfigureAwait(false));
     }
 
-    public async Task<ApiResult<Payload>> GetPayloadAsync(string sessionId, string sha256, CancellationToken cancellationToken = default)
+    public async Task<ApiResult<Payload>> GetPayloadAsync(string sessionId, string sha256, Caller caller, CancellationToken cancellationToken = default)
     {
-        if (!Ids.IsValidSessionId(sessionId) || !await this.SessionExistsAsync(sessionId, cancellationToken).ConfigureAwait(false))
+        if (await this.AuthorizeAsync(sessionId, caller, cancellationToken).ConfigureAwait(false) is { } refused)
         {
-            return NoSuchSession(sessionId);
+            return refused;
         }
 
         byte[]? content = await payloads.GetAsync(sessionId, sha256, cancellationToken).ConfigureAwait(false);
@@ -492,8 +533,32 @@ public sealed partial class SessionService(
             new TurnRequested(ticket.Turn, ticket.RequestId, ticket.Input, ticket.RequestedBy, ticket.AcceptedAt) { LongContext = ticket.LongContext },
             cancellationToken).ConfigureAwait(false);
 
-    async Task<bool> SessionExistsAsync(string sessionId, CancellationToken cancellationToken) =>
-        await durable.GetInstanceAsync(Ids.SessionInstanceId(sessionId), getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is not null;
+    /// <summary>The org a session belongs to; null when there is no such session.</summary>
+    async Task<string?> OwnerAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        OrchestrationMetadata? session = await durable.GetInstanceAsync(Ids.SessionInstanceId(sessionId), getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
+        return session is null ? null : ReadSessionStatus(session)?.Metadata.Org;
+    }
+
+    async Task<ApiError?> AuthorizeAsync(string sessionId, Caller caller, CancellationToken cancellationToken)
+    {
+        string? owner = Ids.IsValidSessionId(sessionId) ? await this.OwnerAsync(sessionId, cancellationToken).ConfigureAwait(false) : null;
+        return owner is null ? NoSuchSession(sessionId) : OtherOrg(sessionId, owner, caller);
+    }
+
+    static ApiError? OtherOrg(string sessionId, string? owner, Caller caller) =>
+        owner is null || string.Equals(owner, caller.Org, StringComparison.Ordinal)
+            ? null
+            : ApiError.Forbidden("The session belongs to another org", $"Session {sessionId} is not a session of org '{caller.Org}'; only its own org may read it, send it turns or decide its approvals.");
+
+    static ApiError? NotTheCaller(string field, string? given, string callers) =>
+        given is null || string.Equals(given, callers, StringComparison.Ordinal)
+            ? null
+            : ApiError.Forbidden("The request names someone else", $"'{field}' is '{given}' but the caller's token says '{callers}'; it comes from the token, so leave it out.")
+            with
+            {
+                Errors = new Dictionary<string, string[]> { [field] = [$"must be the caller's ('{callers}') or omitted"] },
+            };
 
     internal static SessionStatus? ReadSessionStatus(OrchestrationMetadata session)
     {
@@ -572,9 +637,6 @@ public sealed partial class SessionService(
 
     static TurnLinks TurnLinksOf(string sessionId, int turn) =>
         new(TurnHref(sessionId, turn), SessionHref(sessionId), $"{SessionHref(sessionId)}/events", $"{TurnHref(sessionId, turn)}/approvals");
-
-    [GeneratedRegex("^[A-Za-z0-9._@-]{1,128}$")]
-    private static partial Regex Principal();
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex IdempotencyKey();

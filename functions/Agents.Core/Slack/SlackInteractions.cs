@@ -103,7 +103,9 @@ public sealed partial class SlackInteractions(SessionService sessions, SlackApi 
     /// <summary>Raises the decision through the same path as the API; null when it was taken, otherwise what to tell the user.</summary>
     async Task<string?> DecideAsync(ActionToken token, string decision, string approver, string? rationale, CancellationToken cancellationToken)
     {
-        ApiResult<SessionView> session = await sessions.GetSessionAsync(token.SessionId, cancellationToken).ConfigureAwait(false);
+        // The signed click and the sealed button are the authority here (not a bearer token): act within the button's org.
+        var caller = new Caller(approver, token.Org, []);
+        ApiResult<SessionView> session = await sessions.GetSessionAsync(token.SessionId, caller, cancellationToken).ConfigureAwait(false);
         if (session.Value is null || session.Value.Metadata.Org != token.Org)
         {
             return "This approval belongs to a session that no longer exists.";
@@ -114,6 +116,7 @@ public sealed partial class SlackInteractions(SessionService sessions, SlackApi 
             token.Turn,
             new ApprovalBody(decision, approver, rationale, token.ApprovalId) { Steps = token.Step is null ? null : [token.Step] },
             "slack",
+            caller,
             cancellationToken).ConfigureAwait(false);
         return result.Error is null ? null
             : $"Nothing changed: {result.Error.Detail}{string.Concat((result.Error.Errors ?? new Dictionary<string, string[]>()).Select(e => $" {e.Key}: {string.Join("; ", e.Value)}."))}";

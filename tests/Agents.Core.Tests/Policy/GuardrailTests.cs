@@ -101,7 +101,7 @@ public sealed class GuardrailTests(PlatformFixture platform)
     {
         // The last line of defence: even if the orchestrator were tricked into scheduling it, the step re-checks.
         string sessionId = await this.driver.CreateAsync();
-        SessionMetadata session = (await platform.Sessions.GetSessionAsync(sessionId)).Value!.Metadata;
+        SessionMetadata session = (await platform.Sessions.GetSessionAsync(sessionId, SessionDriver.Dana)).Value!.Metadata;
         PayloadRef input = await platform.Services.GetRequiredService<IPayloadStore>().PutTextAsync(sessionId, "push it");
         var runStep = ActivatorUtilities.CreateInstance<RunStepActivity>(platform.Services);
         var step = new PlanStep("pr", "open_pull_request", """{"title":"sneaky"}""", [], null, false);
@@ -127,7 +127,7 @@ public sealed class GuardrailTests(PlatformFixture platform)
     public async Task SearchAcrossTheRepository_NeverReturnsLinesFromSecretFiles()
     {
         string sessionId = await this.driver.CreateAsync();
-        SessionMetadata session = (await platform.Sessions.GetSessionAsync(sessionId)).Value!.Metadata;
+        SessionMetadata session = (await platform.Sessions.GetSessionAsync(sessionId, SessionDriver.Dana)).Value!.Metadata;
         var search = platform.Services.GetServices<Agents.Core.Tools.IAgentTool>().Single(t => t.Definition.Name == "search_code");
         using var args = System.Text.Json.JsonDocument.Parse("{\"query\":\"never-read-it\"}");
 
