@@ -1,6 +1,7 @@
 using Agents.Core.Activities;
 using Agents.Core.Budgets;
 using Agents.Core.Load;
+using Agents.Core.LongTermMemory;
 using Agents.Core.Contracts;
 using Agents.Core.Models;
 using Agents.Core.Orchestrations;
@@ -91,6 +92,7 @@ public static class AgentPlatform
         }
 
         services.TryAddSingleton<IApprovalNotifier, LoggingApprovalNotifier>();
+        services.AddAgentMemory(configuration);
         services.AddTransient<EvaluatePolicyActivity>();
         services.AddTransient<PlanTurnActivity>();
         services.AddTransient<RunStepActivity>();
@@ -108,6 +110,7 @@ public static class AgentPlatform
         registry
             .AddOrchestratorFunc<SessionState, SessionOutcome>(nameof(Session), (context, state) => Session.RunAsync(context, state))
             .AddOrchestratorFunc<TurnInput, TurnResult>(nameof(Turn), (context, input) => Turn.RunAsync(context, input))
+            .AddActivity<RetrieveMemoryActivity>(ActivityNames.RetrieveMemory)
             .AddActivity<PlanTurnActivity>(ActivityNames.PlanTurn)
             .AddActivity<EvaluatePolicyActivity>(ActivityNames.EvaluatePolicy)
             .AddActivity<RunStepActivity>(ActivityNames.RunStep)

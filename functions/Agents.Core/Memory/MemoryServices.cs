@@ -21,10 +21,10 @@ public static class MemoryServices
             .ValidateOnStart();
 
         // One model per process: loading it takes ~0.5 s and ~100 MB, and it is safe to use from several threads.
-        services.TryAddSingleton<IEmbedder, MiniLmEmbedder>();
+        services.TryAddSingleton<IEmbedder>(sp => new MiniLmEmbedder(sp.GetRequiredService<IOptions<MemoryOptions>>().Value.EmbeddingBatchSize));
         services.TryAddSingleton<RepositoryCorpus>();
         services.TryAddSingleton<MemoryAccess>();
-        services.TryAddTransient<RetrieveActivity>();
+        services.TryAddTransient<RetrieveMemoryActivity>();
         services.TryAddSingleton<IMemoryIndex>(sp => sp.GetRequiredService<IOptions<MemoryOptions>>().Value.EffectiveProvider switch
         {
             MemoryProvider.Cosmos => new CosmosMemoryIndex(

@@ -184,7 +184,7 @@ public sealed class BlobMemoryIndexTests(MemoryFixture fixture)
         // Arrange
         string repository = NewRepository();
         BlobMemoryIndex index = fixture.NewBlobIndex();
-        BlobContainerClient container = fixture.Containers.Service.GetBlobContainerClient(new MemoryOptions().BlobContainer);
+        BlobContainerClient container = fixture.Containers.Service.GetBlobContainerClient(fixture.Containers.Names.MemoryContainer);
         await container.CreateIfNotExistsAsync();
         await container.GetBlobClient(BlobMemoryIndex.BlobName(repository)).UploadAsync(BinaryData.FromString("garbage"), overwrite: true);
 

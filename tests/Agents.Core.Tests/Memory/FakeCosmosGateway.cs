@@ -15,6 +15,10 @@ public sealed class FakeCosmosGateway : HttpMessageHandler
 {
     public const string Endpoint = "https://fake-memory.documents.azure.com:443/";
 
+    /// <summary>Resource ids in the service's own format (the client decodes them to build paths).</summary>
+    const string DatabaseRid = "XP0mAA==";
+    const string CollectionRid = "XP0mAJ3H-AA=";
+
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
     /// <summary>Documents returned by queries, in order; the state query and the vector query each get their own.</summary>
@@ -25,8 +29,8 @@ public sealed class FakeCosmosGateway : HttpMessageHandler
     /// <summary>Answers every data request (not account or metadata reads) with this status when set.</summary>
     public HttpStatusCode? FailWith { get; set; }
 
-    /// <summary>Answers the container read with this status when set (404: not provisioned).</summary>
-    public HttpStatusCode? ContainerStatus { get; set; }
+    /// <summary>Whether the memory container exists; when false, reads get 404 until the client creates it.</summary>
+    public bool ContainerExists { get; set; } = true;
 
     public JsonObject? VectorPolicy { get; set; } = JsonNode.Parse("""{"vectorEmbeddings":[{"path":"/embedding","dataType":"float32","distanceFunction":"cosine","dimensions":384}]}""")!.AsObject();
 
@@ -52,12 +56,15 @@ public sealed class FakeCosmosGateway : HttpMessageHandler
         string[] parts = path.Trim('/').Split('/');
         if (method == "GET" && parts is ["dbs", _, "colls", _])
         {
-            return this.ContainerStatus is { } status ? Error(status) : Json(HttpStatusCode.OK, this.Container(parts[3]));
+            return this.ContainerExists ? Json(HttpStatusCode.OK, this.Container(parts[3])) : Error(HttpStatusCode.NotFound);
         }
 
         if (method == "GET" && parts is ["dbs", _, "colls", _, "pkranges"])
         {
-            return Json(HttpStatusCode.OK, PartitionKeyRanges(), ("etag", "\"1\""));
+            // The client reads the ranges as a change feed until "not modified".
+            return headers.ContainsKey("if-none-match")
+                ? new HttpResponseMessage(HttpStatusCode.NotModified) { Headers = { { "etag", "\"1\"" }, { "x-ms-activity-id", Guid.NewGuid().ToString() } } }
+                : Json(HttpStatusCode.OK, PartitionKeyRanges(), ("etag", "\"1\""));
         }
 
         if (method == "POST" && parts is ["dbs"])
@@ -68,7 +75,8 @@ public sealed class FakeCosmosGateway : HttpMessageHandler
         if (method == "POST" && parts is ["dbs", _, "colls"])
         {
             JsonObject created = JsonNode.Parse(body)!.AsObject();
-            Stamp(created, $"dbs/AAAAAA==/colls/AAAAAKyrXAc=/");
+            this.ContainerExists = true;
+            Stamp(created, CollectionRid, $"dbs/{DatabaseRid}/colls/{CollectionRid}/");
             return Json(HttpStatusCode.Created, created.ToJsonString());
         }
 
@@ -90,9 +98,9 @@ public sealed class FakeCosmosGateway : HttpMessageHandler
                 bool vector = query.Contains("VectorDistance", StringComparison.Ordinal);
                 List<JsonObject> rows = vector ? this.SearchRows : this.StateRows;
                 var documents = new JsonArray(rows.Select((r, i) => vector && query.Contains("orderByItems", StringComparison.Ordinal)
-                    ? new JsonObject { ["_rid"] = $"AAAAAKyrXAc{i}AAAAAAAAAA==", ["orderByItems"] = new JsonArray(new JsonObject { ["item"] = r["score"]!.DeepClone() }), ["payload"] = r.DeepClone() }
+                    ? new JsonObject { ["_rid"] = $"XP0mAJ3H-AA{(char)('B' + i)}AAAAAAAAAA==", ["orderByItems"] = new JsonArray(new JsonObject { ["item"] = r["score"]!.DeepClone() }), ["payload"] = r.DeepClone() }
                     : r.DeepClone()).ToArray());
-                return Json(HttpStatusCode.OK, new JsonObject { ["_rid"] = "AAAAAKyrXAc=", ["Documents"] = documents, ["_count"] = rows.Count }.ToJsonString(), ("x-ms-item-count", rows.Count.ToString()));
+                return Json(HttpStatusCode.OK, new JsonObject { ["_rid"] = CollectionRid, ["Documents"] = documents, ["_count"] = rows.Count }.ToJsonString(), ("x-ms-item-count", rows.Count.ToString()));
             }
 
             JsonObject item = JsonNode.Parse(body)!.AsObject();
@@ -124,9 +132,9 @@ public sealed class FakeCosmosGateway : HttpMessageHandler
     static HttpResponseMessage Error(HttpStatusCode status, string? message = null) =>
         Json(status, new JsonObject { ["code"] = status.ToString(), ["message"] = message ?? $"canned {(int)status}" }.ToJsonString());
 
-    static void Stamp(JsonObject resource, string self)
+    static void Stamp(JsonObject resource, string rid, string self)
     {
-        resource["_rid"] = "AAAAAKyrXAc=";
+        resource["_rid"] = rid;
         resource["_self"] = self;
         resource["_etag"] = "\"00000000-0000-0000-0000-000000000000\"";
         resource["_ts"] = 1_700_000_000;
@@ -153,7 +161,7 @@ public sealed class FakeCosmosGateway : HttpMessageHandler
     static string Database(string id)
     {
         var database = new JsonObject { ["id"] = id, ["_colls"] = "colls/", ["_users"] = "users/" };
-        Stamp(database, "dbs/AAAAAA==/");
+        Stamp(database, DatabaseRid, $"dbs/{DatabaseRid}/");
         return database.ToJsonString();
     }
 
@@ -175,7 +183,7 @@ public sealed class FakeCosmosGateway : HttpMessageHandler
             container["vectorEmbeddingPolicy"] = this.VectorPolicy.DeepClone();
         }
 
-        Stamp(container, "dbs/AAAAAA==/colls/AAAAAKyrXAc=/");
+        Stamp(container, CollectionRid, $"dbs/{DatabaseRid}/colls/{CollectionRid}/");
         return container.ToJsonString();
     }
 
@@ -211,6 +219,6 @@ public sealed class FakeCosmosGateway : HttpMessageHandler
     }
 
     static string PartitionKeyRanges() => """
-        {"_rid":"AAAAAKyrXAc=","PartitionKeyRanges":[{"_rid":"AAAAAKyrXAcCAAAAAAAAUA==","id":"0","_etag":"\"0\"","minInclusive":"","maxExclusive":"FF","ridPrefix":0,"_self":"dbs/AAAAAA==/colls/AAAAAKyrXAc=/pkranges/AAAAAKyrXAcCAAAAAAAAUA==/","throughputFraction":1,"status":"online","parents":[],"_ts":1,"_lsn":1}],"_count":1}
+        {"_rid":"XP0mAJ3H-AA=","PartitionKeyRanges":[{"_rid":"XP0mAJ3H-AACAAAAAAAAUA==","id":"0","_etag":"\"0\"","minInclusive":"","maxExclusive":"FF","ridPrefix":0,"_self":"dbs/XP0mAA==/colls/XP0mAJ3H-AA=/pkranges/XP0mAJ3H-AACAAAAAAAAUA==/","throughputFraction":1,"status":"online","parents":[],"_ts":1,"_lsn":1}],"_count":1}
         """;
 }

@@ -77,7 +77,6 @@ public sealed class MemoryFixture : IAsyncLifetime
         collection.AddSingleton(configuration);
         collection.AddSingleton<IEmbedder>(SharedEmbedder.Instance);
         collection.AddAgentPlatform(configuration);
-        collection.AddAgentMemory(configuration);
         this.services = collection.BuildServiceProvider();
     }
 

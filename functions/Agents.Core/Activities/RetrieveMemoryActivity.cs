@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Agents.Core.Contracts;
+using Agents.Core.Load;
 using Agents.Core.LongTermMemory;
 using Agents.Core.Storage;
 using Agents.Core.Tools;
@@ -17,15 +18,16 @@ namespace Agents.Core.Activities;
 /// session may read and that carry no data tags (PII) are indexed or returned (<see cref="MemoryAccess"/>). Never
 /// fails the turn: when the index cannot be built or searched it returns no hits and says why.
 /// </summary>
-public sealed class RetrieveActivity(
+public sealed class RetrieveMemoryActivity(
     IMemoryIndex index,
     RepositoryCorpus corpus,
     RepositoryWorkspace workspace,
     MemoryAccess access,
     IPayloadStore payloads,
     IEventLog events,
+    ILoadState load,
     IOptions<MemoryOptions> options,
-    ILogger<RetrieveActivity> logger) : TaskActivity<RetrieveRequest, RetrieveResult>
+    ILogger<RetrieveMemoryActivity> logger) : TaskActivity<RetrieveRequest, RetrieveResult>
 {
     public const int MaxK = 50;
 
@@ -36,7 +38,9 @@ public sealed class RetrieveActivity(
         var clock = Stopwatch.StartNew();
         SessionMetadata session = input.Session;
         string repository = session.Repository;
-        int k = Math.Clamp(input.K ?? options.Value.TopK, 1, MaxK);
+        int degradeLevel = load.Current.Level;
+        bool degraded = input.Backoff || degradeLevel >= 2;
+        int k = Math.Clamp(input.K ?? (degraded ? options.Value.DegradedTopK : options.Value.TopK), 1, MaxK);
         string ticket = await payloads.GetTextAsync(session.SessionId, input.Input, cancellationToken).ConfigureAwait(false);
         Func<string, bool> mayIndex = access.For(session);
 
@@ -69,7 +73,7 @@ public sealed class RetrieveActivity(
 
         PayloadRef hitsRef = await payloads.PutTextAsync(
             session.SessionId,
-            JsonSerializer.Serialize(new { repository, k, hits }, JsonDefaults.Web),
+            JsonSerializer.Serialize(new RetrievedMemory(repository, k, hits), JsonDefaults.Web),
             "application/json",
             cancellationToken).ConfigureAwait(false);
         long latency = clock.ElapsedMilliseconds;
@@ -80,6 +84,8 @@ public sealed class RetrieveActivity(
             ["store"] = index.Store,
             ["indexMs"] = indexMs.ToString(CultureInfo.InvariantCulture),
             ["searchMs"] = searchMs.ToString(CultureInfo.InvariantCulture),
+            ["backoff"] = input.Backoff ? "true" : "false",
+            ["degradeLevel"] = degradeLevel.ToString(CultureInfo.InvariantCulture),
         };
         if (report is not null)
         {
@@ -89,7 +95,7 @@ public sealed class RetrieveActivity(
         await events.AppendAsync(
             session.SessionId,
             [
-                new EventDraft(EventId(session.SessionId, input.Turn), MemoryEventTypes.MemoryRetrieved, session.SessionId, note ?? Summary(hits))
+                new EventDraft(EventId(session.SessionId, input.Turn), EventTypes.MemoryRetrieved, session.SessionId, note ?? Summary(hits))
                 {
                     Turn = input.Turn,
                     LatencyMs = latency,

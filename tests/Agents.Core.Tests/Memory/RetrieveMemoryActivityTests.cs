@@ -9,7 +9,7 @@ namespace Agents.Core.Tests.LongTermMemory;
 
 /// <summary>The Retrieve activity on the platform's own services (policy, payloads, event log on Azurite, MiniLM).</summary>
 [Collection(MemoryCollection.Name)]
-public sealed class RetrieveActivityTests(MemoryFixture fixture)
+public sealed class RetrieveMemoryActivityTests(MemoryFixture fixture)
 {
     IPayloadStore Payloads => fixture.Services.GetRequiredService<IPayloadStore>();
 
@@ -26,7 +26,7 @@ public sealed class RetrieveActivityTests(MemoryFixture fixture)
     public async Task ExecuteAsync_Ticket101_PaginationFirstHitsStoredAndEventLogged()
     {
         // Arrange
-        var activity = fixture.Services.GetRequiredService<RetrieveActivity>();
+        var activity = fixture.Services.GetRequiredService<RetrieveMemoryActivity>();
         RetrieveRequest request = await this.RequestAsync();
 
         // Act
@@ -47,8 +47,8 @@ public sealed class RetrieveActivityTests(MemoryFixture fixture)
         Assert.Contains("def paginate", first.GetProperty("text").GetString(), StringComparison.Ordinal);
 
         // the event
-        AgentEvent logged = Assert.Single(await this.Events.ReadAsync(request.Session.SessionId), e => e.Type == MemoryEventTypes.MemoryRetrieved);
-        Assert.Equal(RetrieveActivity.EventId(request.Session.SessionId, 1), logged.Id);
+        AgentEvent logged = Assert.Single(await this.Events.ReadAsync(request.Session.SessionId), e => e.Type == EventTypes.MemoryRetrieved);
+        Assert.Equal(RetrieveMemoryActivity.EventId(request.Session.SessionId, 1), logged.Id);
         Assert.Equal($"s-{request.Session.SessionId}:t-1/retrieve", logged.Id);
         Assert.Equal(result.LatencyMs, logged.LatencyMs);
         Assert.StartsWith("inventory/pagination.py:", logged.Outputs!["1"], StringComparison.Ordinal);
@@ -60,7 +60,7 @@ public sealed class RetrieveActivityTests(MemoryFixture fixture)
     public async Task ExecuteAsync_ForbiddenAndPiiFiles_NeverInTheIndexNorTheHits()
     {
         // Arrange
-        var activity = fixture.Services.GetRequiredService<RetrieveActivity>();
+        var activity = fixture.Services.GetRequiredService<RetrieveMemoryActivity>();
         RetrieveRequest request = await this.RequestAsync() with { K = 50 };
 
         // Act
@@ -81,7 +81,7 @@ public sealed class RetrieveActivityTests(MemoryFixture fixture)
     public async Task ExecuteAsync_Retried_IndexUnchangedAndEventAppendedOnce()
     {
         // Arrange
-        var activity = fixture.Services.GetRequiredService<RetrieveActivity>();
+        var activity = fixture.Services.GetRequiredService<RetrieveMemoryActivity>();
         RetrieveRequest request = await this.RequestAsync();
         await activity.ExecuteAsync(request);
 
@@ -93,14 +93,14 @@ public sealed class RetrieveActivityTests(MemoryFixture fixture)
         Assert.True(again.Index.NothingChanged);
         Assert.False(again.Index.Written);
         Assert.Equal(0, again.Index.ChunksEmbedded);
-        Assert.Single(await this.Events.ReadAsync(request.Session.SessionId), e => e.Type == MemoryEventTypes.MemoryRetrieved);
+        Assert.Single(await this.Events.ReadAsync(request.Session.SessionId), e => e.Type == EventTypes.MemoryRetrieved);
     }
 
     [Fact]
     public async Task ExecuteAsync_IndexCannotBeBuilt_EmptyResultWithANoteInsteadOfAFailure()
     {
         // Arrange
-        RetrieveActivity activity = ActivatorUtilities.CreateInstance<RetrieveActivity>(fixture.Services, new BrokenIndex());
+        RetrieveMemoryActivity activity = ActivatorUtilities.CreateInstance<RetrieveMemoryActivity>(fixture.Services, new BrokenIndex());
         RetrieveRequest request = await this.RequestAsync();
 
         // Act
@@ -110,14 +110,14 @@ public sealed class RetrieveActivityTests(MemoryFixture fixture)
         Assert.Empty(result.Hits);
         Assert.Contains("could not be built or searched", result.Note, StringComparison.Ordinal);
         Assert.Contains("storage is down", result.Note, StringComparison.Ordinal);
-        AgentEvent logged = Assert.Single(await this.Events.ReadAsync(request.Session.SessionId), e => e.Type == MemoryEventTypes.MemoryRetrieved);
+        AgentEvent logged = Assert.Single(await this.Events.ReadAsync(request.Session.SessionId), e => e.Type == EventTypes.MemoryRetrieved);
         Assert.Equal("unavailable", logged.Decision);
     }
 
     [Fact]
     public async Task ExecuteAsync_UnknownRepository_EmptyResultWithANote()
     {
-        var activity = fixture.Services.GetRequiredService<RetrieveActivity>();
+        var activity = fixture.Services.GetRequiredService<RetrieveMemoryActivity>();
         RetrieveRequest request = await this.RequestAsync("no-such-repo");
 
         RetrieveResult result = await activity.ExecuteAsync(request);
