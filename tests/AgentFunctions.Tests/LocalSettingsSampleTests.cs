@@ -3,6 +3,7 @@ using System.Text.Json;
 using Agents.Core.Budgets;
 using Agents.Core.Hosting;
 using Agents.Core.Load;
+using Agents.Core.LongTermMemory;
 using Agents.Core.Policy;
 using Agents.Core.Sandbox;
 using Agents.Core.Slack;
@@ -30,6 +31,7 @@ public class LocalSettingsSampleTests
         (PolicyOptions.Section, typeof(PolicyOptions)),
         (SandboxOptions.Section, typeof(SandboxOptions)),
         (SlackOptions.Section, typeof(SlackOptions)),
+        (MemoryOptions.Section, typeof(MemoryOptions)),
     ];
 
     [Fact]
@@ -84,6 +86,8 @@ public class LocalSettingsSampleTests
         Assert.Equivalent(new LoadOptions(), services.GetRequiredService<IOptions<LoadOptions>>().Value);
         Assert.Equivalent(new WorkspaceOptions { Environments = { ["inventory-service"] = "stage" } }, workspace);
         Assert.Equal("policies/pr-prep.yaml", services.GetRequiredService<IOptions<PolicyOptions>>().Value.Path);
+        Assert.Equivalent(new MemoryOptions { Provider = MemoryProvider.Blob }, services.GetRequiredService<IOptions<MemoryOptions>>().Value);
+        Assert.IsType<BlobMemoryIndex>(services.GetRequiredService<IMemoryIndex>());
     }
 
     [Fact]

@@ -51,8 +51,12 @@ public sealed class PlanTurnActivity(
         // Under load the planner sees fewer tools (degrade level 2).
         int degradeLevel = load.Current.Level;
         ToolCatalog available = catalog.AvailableAt(degradeLevel);
-        IReadOnlyList<MemoryHit> memory = await this.MemoryAsync(input, cancellationToken).ConfigureAwait(false);
-        var messages = Prompts.Plan(input.Session, ticket, available.Definitions, files, previousPlan, input.ReviewerRationale, memory);
+        var messages = Prompts.Plan(input.Session, ticket, available.Definitions, files, previousPlan, input.ReviewerRationale);
+        IReadOnlyList<MemoryHit> memory = await this.MemoryAsync(input, messages.Sum(m => tokens.Count(m.Text)), cancellationToken).ConfigureAwait(false);
+        if (memory.Count > 0)
+        {
+            messages = Prompts.Plan(input.Session, ticket, available.Definitions, files, previousPlan, input.ReviewerRationale, memory);
+        }
         PayloadRef promptRef = await payloads.PutTextAsync(sessionId, string.Join("\n\n", messages.Select(m => $"[{m.Role}]\n{m.Text}")), cancellationToken: cancellationToken).ConfigureAwait(false);
 
         var request = new ModelRequest(
@@ -110,18 +114,23 @@ public sealed class PlanTurnActivity(
 
     /// <summary>
     /// The retrieved chunks that fit the prompt: best first, at most <see cref="MemoryOptions.PromptTokens"/> tokens and
-    /// a quarter of the call's input allotment, so the ticket and the tool list always keep their room.
+    /// at most half of what the prompt without them leaves of the call's input allotment, so the memory never makes the
+    /// planning call too large for its budget nor takes all of what later calls of the turn need. When the session has
+    /// less than half a turn's input cap left, the plan goes without memory: the tokens left are for the work itself.
     /// </summary>
-    async Task<IReadOnlyList<MemoryHit>> MemoryAsync(PlanTurnRequest input, CancellationToken cancellationToken)
+    async Task<IReadOnlyList<MemoryHit>> MemoryAsync(PlanTurnRequest input, int promptTokens, CancellationToken cancellationToken)
     {
-        if (input.Memory is null)
+        const int HeadingTokens = 32;
+        int room = (input.Allotment.InputTokens - promptTokens) / 2 - HeadingTokens;
+        bool starved = input.Allotment.InputTokens < input.Session.Limits.TurnInputTokens / 2;
+        if (input.Memory is null || room <= 0 || starved)
         {
             return [];
         }
 
         string json = await payloads.GetTextAsync(input.Session.SessionId, input.Memory, cancellationToken).ConfigureAwait(false);
         RetrievedMemory? retrieved = JsonSerializer.Deserialize<RetrievedMemory>(json, JsonDefaults.Web);
-        int budget = Math.Min(memoryOptions.Value.PromptTokens, input.Allotment.InputTokens / 4);
+        int budget = Math.Min(memoryOptions.Value.PromptTokens, room);
         return Prompts.FitMemory(retrieved?.Hits ?? [], budget, tokens.Count);
     }
 

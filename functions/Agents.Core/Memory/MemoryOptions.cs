@@ -52,7 +52,7 @@ public sealed class MemoryOptions
     [Range(1, 50)]
     public int DegradedTopK { get; set; } = 3;
 
-    /// <summary>Tokens (o200k) of retrieved code the planner's prompt may carry at most; also at most a quarter of the call's input allotment.</summary>
+    /// <summary>Tokens (o200k) of retrieved code the planner's prompt may carry at most; also at most half of what the rest of the prompt leaves of the call's input allotment.</summary>
     [Range(0, 100_000)]
     public int PromptTokens { get; set; } = 2_000;
 

@@ -57,6 +57,24 @@ public sealed class RetrieveMemoryActivityTests(MemoryFixture fixture)
     }
 
     [Fact]
+    public async Task ExecuteAsync_SessionPastTheBudgetBackoff_FewerChunks()
+    {
+        // Arrange
+        var activity = fixture.Services.GetRequiredService<RetrieveMemoryActivity>();
+        RetrieveRequest request = await this.RequestAsync() with { Backoff = true };
+
+        // Act
+        RetrieveResult result = await activity.ExecuteAsync(request);
+
+        // Assert: DegradedTopK (3) instead of TopK (8), and the event says why
+        Assert.Equal(3, result.Hits.Count);
+        Assert.Equal("inventory/pagination.py", result.Hits[0].Path);
+        AgentEvent logged = Assert.Single(await this.Events.ReadAsync(request.Session.SessionId), e => e.Type == EventTypes.MemoryRetrieved);
+        Assert.Equal(("3", "true"), (logged.Inputs!["k"], logged.Inputs["backoff"]));
+        Assert.Equal(3, logged.Outputs!.Count);
+    }
+
+    [Fact]
     public async Task ExecuteAsync_ForbiddenAndPiiFiles_NeverInTheIndexNorTheHits()
     {
         // Arrange
