@@ -86,7 +86,7 @@ public class LocalSettingsSampleTests
         Assert.Equivalent(new LoadOptions(), services.GetRequiredService<IOptions<LoadOptions>>().Value);
         Assert.Equivalent(new WorkspaceOptions { Environments = { ["inventory-service"] = "stage" } }, workspace);
         Assert.Equal("policies/pr-prep.yaml", services.GetRequiredService<IOptions<PolicyOptions>>().Value.Path);
-        Assert.Equivalent(new MemoryOptions { Provider = MemoryProvider.Blob }, services.GetRequiredService<IOptions<MemoryOptions>>().Value);
+        Assert.Equivalent(new MemoryOptions { Provider = MemoryProvider.Blob, ManagedIdentityClientId = string.Empty }, services.GetRequiredService<IOptions<MemoryOptions>>().Value);
         Assert.IsType<BlobMemoryIndex>(services.GetRequiredService<IMemoryIndex>());
     }
 
