@@ -48,9 +48,16 @@ if (what is "edge" or "all")
     report["edge"] = await EdgeBench.RunAsync();
 }
 
+// Not part of "all": it starts its own Azurite and embeds the repository with MiniLM (a minute or more on 2 cores).
+if (what is "retrieval")
+{
+    Results.Write("memory-bench.json", await MemoryBench.RunAsync());
+    return 0;
+}
+
 if (report.Count == 0)
 {
-    Console.Error.WriteLine("usage: agent-bench [router|tokens|cost|policy|wasm|stream|browser [rounds] [png|jpeg]|edge|all]");
+    Console.Error.WriteLine("usage: agent-bench [router|tokens|cost|policy|wasm|stream|browser [rounds] [png|jpeg]|edge|all|retrieval]");
     return 2;
 }
 

@@ -1,5 +1,6 @@
 using Agents.Core.Activities;
 using Agents.Core.Contracts;
+using Agents.Core.LongTermMemory;
 using Agents.Core.Orchestrations;
 using Microsoft.Azure.Functions.Worker;
 
@@ -10,6 +11,7 @@ namespace AgentFunctions;
 /// end in <c>Async</c> so that no class or method carries a function's name (the Durable analyzers crash on that).
 /// </summary>
 public sealed class ActivityTriggers(
+    RetrieveMemoryActivity retrieveMemory,
     PlanTurnActivity planTurn,
     EvaluatePolicyActivity evaluatePolicy,
     RunStepActivity runStep,
@@ -20,6 +22,9 @@ public sealed class ActivityTriggers(
 {
     [Function(ActivityNames.ResolveReplayApproval)]
     public Task<RecordedDecision?> ResolveReplayApprovalAsync([ActivityTrigger] ReplayApprovalRequest input, CancellationToken ct) => resolveReplayApproval.ExecuteAsync(input, ct);
+
+    [Function(ActivityNames.RetrieveMemory)]
+    public Task<RetrieveResult> RetrieveMemoryAsync([ActivityTrigger] RetrieveRequest input, CancellationToken ct) => retrieveMemory.ExecuteAsync(input, ct);
 
     [Function(ActivityNames.PlanTurn)]
     public Task<PlanTurnResult> PlanTurnAsync([ActivityTrigger] PlanTurnRequest input, CancellationToken ct) => planTurn.ExecuteAsync(input, ct);

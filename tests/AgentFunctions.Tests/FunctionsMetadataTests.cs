@@ -32,6 +32,7 @@ public partial class FunctionsMetadataTests
 
     static readonly string[] ActivityNameList =
     [
+        ActivityNames.RetrieveMemory,
         ActivityNames.PlanTurn,
         ActivityNames.EvaluatePolicy,
         ActivityNames.RunStep,

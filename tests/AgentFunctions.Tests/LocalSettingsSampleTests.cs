@@ -4,6 +4,7 @@ using Agents.Core.Browser;
 using Agents.Core.Budgets;
 using Agents.Core.Hosting;
 using Agents.Core.Load;
+using Agents.Core.LongTermMemory;
 using Agents.Core.Policy;
 using Agents.Core.Sandbox;
 using Agents.Core.Slack;
@@ -40,6 +41,7 @@ public class LocalSettingsSampleTests
         (AuthOptions.Section, typeof(AuthOptions)),
         (DevIssuerOptions.Section, typeof(DevIssuerOptions)),
         (RateLimitOptions.Section, typeof(RateLimitOptions)),
+        (MemoryOptions.Section, typeof(MemoryOptions)),
     ];
 
     [Fact]
@@ -94,6 +96,8 @@ public class LocalSettingsSampleTests
         Assert.Equivalent(new LoadOptions(), services.GetRequiredService<IOptions<LoadOptions>>().Value);
         Assert.Equivalent(new WorkspaceOptions { Environments = { ["inventory-service"] = "stage" } }, workspace);
         Assert.Equal("policies/pr-prep.yaml", services.GetRequiredService<IOptions<PolicyOptions>>().Value.Path);
+        Assert.Equivalent(new MemoryOptions { Provider = MemoryProvider.Blob, ManagedIdentityClientId = string.Empty }, services.GetRequiredService<IOptions<MemoryOptions>>().Value);
+        Assert.IsType<BlobMemoryIndex>(services.GetRequiredService<IMemoryIndex>());
         EventStreamOptions stream = services.GetRequiredService<IOptions<EventStreamOptions>>().Value;
         Assert.False(stream.IsEnabled, "the event stream is off locally: no Service Bus runs here");
         Assert.Equivalent(new EventStreamOptions { FullyQualifiedNamespace = "", ManagedIdentityClientId = "", Types = [.. EventStreamOptions.DefaultTypes] }, stream);

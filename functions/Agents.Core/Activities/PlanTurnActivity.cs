@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Agents.Core.Contracts;
 using Agents.Core.Load;
+using Agents.Core.LongTermMemory;
 using Agents.Core.Models;
 using Agents.Core.Orchestrations;
 using Agents.Core.Planning;
@@ -8,6 +9,7 @@ using Agents.Core.Storage;
 using Agents.Core.Tools;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Agents.Core.Activities;
 
@@ -19,6 +21,8 @@ public sealed class PlanTurnActivity(
     IPayloadStore payloads,
     IEventLog events,
     ILoadState load,
+    TokenCounter tokens,
+    IOptions<MemoryOptions> memoryOptions,
     ILogger<PlanTurnActivity> logger) : TaskActivity<PlanTurnRequest, PlanTurnResult>
 {
     public const int MaxPlanOutputTokens = 1500;
@@ -48,6 +52,11 @@ public sealed class PlanTurnActivity(
         int degradeLevel = load.Current.Level;
         ToolCatalog available = catalog.AvailableAt(degradeLevel);
         var messages = Prompts.Plan(input.Session, ticket, available.Definitions, files, previousPlan, input.ReviewerRationale);
+        IReadOnlyList<MemoryHit> memory = await this.MemoryAsync(input, messages.Sum(m => tokens.Count(m.Text)), cancellationToken).ConfigureAwait(false);
+        if (memory.Count > 0)
+        {
+            messages = Prompts.Plan(input.Session, ticket, available.Definitions, files, previousPlan, input.ReviewerRationale, memory);
+        }
         PayloadRef promptRef = await payloads.PutTextAsync(sessionId, string.Join("\n\n", messages.Select(m => $"[{m.Role}]\n{m.Text}")), cancellationToken: cancellationToken).ConfigureAwait(false);
 
         var request = new ModelRequest(
@@ -92,6 +101,7 @@ public sealed class PlanTurnActivity(
                 ["reviewerRationale"] = input.ReviewerRationale,
                 ["degradeLevel"] = degradeLevel.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["tools"] = string.Join(",", available.Definitions.Select(d => d.Name)),
+                ["memory"] = memory.Count == 0 ? null : string.Join(", ", memory.Select(h => $"{h.Path}:{h.StartLine}-{h.EndLine}")),
             }.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!),
             Outputs = plan.Steps.ToDictionary(
                 s => s.Id,
@@ -100,6 +110,28 @@ public sealed class PlanTurnActivity(
         });
         await events.AppendAsync(sessionId, log, cancellationToken).ConfigureAwait(false);
         return new PlanTurnResult(plan, planRef, null, response.Info);
+    }
+
+    /// <summary>
+    /// The retrieved chunks that fit the prompt: best first, at most <see cref="MemoryOptions.PromptTokens"/> tokens and
+    /// at most half of what the prompt without them leaves of the call's input allotment, so the memory never makes the
+    /// planning call too large for its budget nor takes all of what later calls of the turn need. When the session has
+    /// less than half a turn's input cap left, the plan goes without memory: the tokens left are for the work itself.
+    /// </summary>
+    async Task<IReadOnlyList<MemoryHit>> MemoryAsync(PlanTurnRequest input, int promptTokens, CancellationToken cancellationToken)
+    {
+        const int HeadingTokens = 32;
+        int room = (input.Allotment.InputTokens - promptTokens) / 2 - HeadingTokens;
+        bool starved = input.Allotment.InputTokens < input.Session.Limits.TurnInputTokens / 2;
+        if (input.Memory is null || room <= 0 || starved)
+        {
+            return [];
+        }
+
+        string json = await payloads.GetTextAsync(input.Session.SessionId, input.Memory, cancellationToken).ConfigureAwait(false);
+        RetrievedMemory? retrieved = JsonSerializer.Deserialize<RetrievedMemory>(json, JsonDefaults.Web);
+        int budget = Math.Min(memoryOptions.Value.PromptTokens, room);
+        return Prompts.FitMemory(retrieved?.Hits ?? [], budget, tokens.Count);
     }
 
     static EventDraft Rejected(string prefix, PlanTurnRequest input, string error, IReadOnlyList<PayloadRef> refs, ModelCallInfo? model) =>

@@ -23,6 +23,9 @@ public sealed record PlanTurnRequest(
     TokenAllotment Allotment)
 {
     public bool LongContext { get; init; }
+
+    /// <summary>The chunks the RetrieveMemory activity found for the turn (<see cref="LongTermMemory.RetrievedMemory"/>, by reference); null when retrieval gave nothing.</summary>
+    public PayloadRef? Memory { get; init; }
 }
 
 public sealed record PlanTurnResult(Plan? Plan, PayloadRef? PlanRef, string? Error, ModelCallInfo? Model)

@@ -58,6 +58,9 @@ public static class EventTypes
     public const string SessionExpired = "session.expired";
     public const string TurnAccepted = "turn.accepted";
     public const string TurnStarted = "turn.started";
+
+    /// <summary>Long-term memory searched before planning: the chunks found (path, lines, score; the text only by reference).</summary>
+    public const string MemoryRetrieved = "memory.retrieved";
     public const string ModelCalled = "model.called";
     public const string PlanPreviewed = "plan.previewed";
     public const string PlanRejected = "plan.rejected";

@@ -2,6 +2,7 @@ using Agents.Core.Activities;
 using Agents.Core.Browser;
 using Agents.Core.Budgets;
 using Agents.Core.Load;
+using Agents.Core.LongTermMemory;
 using Agents.Core.Contracts;
 using Agents.Core.Models;
 using Agents.Core.Orchestrations;
@@ -107,6 +108,7 @@ public static class AgentPlatform
         }
 
         services.TryAddSingleton<IApprovalNotifier, LoggingApprovalNotifier>();
+        services.AddAgentMemory(configuration);
         services.AddTransient<EvaluatePolicyActivity>();
         services.AddTransient<PlanTurnActivity>();
         services.AddTransient<RunStepActivity>();
@@ -127,6 +129,7 @@ public static class AgentPlatform
         registry
             .AddOrchestratorFunc<SessionState, SessionOutcome>(nameof(Session), (context, state) => Session.RunAsync(context, state))
             .AddOrchestratorFunc<TurnInput, TurnResult>(nameof(Turn), (context, input) => Turn.RunAsync(context, input))
+            .AddActivity<RetrieveMemoryActivity>(ActivityNames.RetrieveMemory)
             .AddActivity<PlanTurnActivity>(ActivityNames.PlanTurn)
             .AddActivity<EvaluatePolicyActivity>(ActivityNames.EvaluatePolicy)
             .AddActivity<RunStepActivity>(ActivityNames.RunStep)

@@ -6,6 +6,7 @@ namespace Agents.Core.Orchestrations;
 /// </summary>
 public static class ActivityNames
 {
+    public const string RetrieveMemory = nameof(RetrieveMemory);
     public const string PlanTurn = nameof(PlanTurn);
     public const string EvaluatePolicy = nameof(EvaluatePolicy);
     public const string RunStep = nameof(RunStep);

@@ -1,10 +1,11 @@
 using Agents.Core.Contracts;
+using Agents.Core.LongTermMemory;
 using Microsoft.DurableTask;
 
 namespace Agents.Core.Orchestrations;
 
 /// <summary>
-/// One user turn, instance id <c>s-{id}:t-{n}</c>: plan → publish the plan preview → run the Action Graph
+/// One user turn, instance id <c>s-{id}:t-{n}</c>: retrieve from long-term memory → plan → publish the plan preview → run the Action Graph
 /// (independent steps in parallel; gated steps wait for a human) → summarise. Deterministic: every I/O is an activity,
 /// time comes from the context.
 /// </summary>
@@ -52,6 +53,7 @@ public static class Turn
         {
             this.Publish();
             string? rationale = null;
+            PayloadRef? memory = await this.RetrieveAsync();
 
             // One plan per revision: the first, plus at most MaxRevisions re-plans asked for by a reviewer.
             for (int attempt = 0; attempt <= input.Settings.MaxRevisions; attempt++)
@@ -71,6 +73,7 @@ public static class Turn
                         new PlanTurnRequest(input.Session, input.Turn, this.revision, input.Input, rationale, this.preview?.PlanRef, allotment)
                         {
                             LongContext = input.LongContext,
+                            Memory = memory,
                         },
                         ActivityRetry);
                 }
@@ -151,6 +154,28 @@ public static class Turn
             context.SetCustomStatus(final);
             return new TurnResult(outcome, summary.Summary, this.tokens, this.cost, final);
         }
+
+        /// <summary>
+        /// The long-term memory's chunks for the ticket, by reference, once per turn (revisions re-plan with the same
+        /// ones). Fewer chunks past the budget backoff. Without memory the turn still plans: a failure is not fatal.
+        /// </summary>
+        async Task<PayloadRef?> RetrieveAsync()
+        {
+            try
+            {
+                RetrieveResult found = await context.CallActivityAsync<RetrieveResult>(
+                    ActivityNames.RetrieveMemory,
+                    new RetrieveRequest(input.Session, input.Turn, input.Input) { Backoff = this.InBackoff() },
+                    ActivityRetry);
+                return found.Hits.Count == 0 ? null : found.HitsRef;
+            }
+            catch (TaskFailedException)
+            {
+                return null;
+            }
+        }
+
+        bool InBackoff() => input.Budget.UsedTokens + this.tokens.Total >= BudgetLimits.BackoffShare * input.Session.Limits.SessionTokens;
 
         /// <summary>Runs the current graph to the end. Returns the reviewer's rationale when a revise was asked for.</summary>
         async Task<string?> RunGraphAsync()
@@ -352,7 +377,7 @@ public static class Turn
                 return null;
             }
 
-            bool backoff = input.Budget.UsedTokens + this.tokens.Total >= BudgetLimits.BackoffShare * limits.SessionTokens;
+            bool backoff = this.InBackoff();
             if (backoff && !this.backoffLogged)
             {
                 this.backoffLogged = true;

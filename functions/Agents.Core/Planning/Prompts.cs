@@ -1,5 +1,6 @@
 using System.Text;
 using Agents.Core.Contracts;
+using Agents.Core.LongTermMemory;
 using Agents.Core.Models;
 using Agents.Core.Tools;
 using Microsoft.Extensions.AI;
@@ -22,7 +23,8 @@ public static class Prompts
         IReadOnlyCollection<ToolDefinition> tools,
         IReadOnlyList<string> files,
         string? previousPlanJson,
-        string? reviewerRationale)
+        string? reviewerRationale,
+        IReadOnlyList<MemoryHit>? memory = null)
     {
         var system = new StringBuilder()
             .Append(OfflineChatClient.PurposePrefix).Append(PlanPurpose).Append('\n')
@@ -39,8 +41,19 @@ public static class Prompts
 
         var user = new StringBuilder()
             .Append("Repository: ").Append(session.Repository).Append('\n')
-            .Append("Files:\n").AppendJoin('\n', files.Take(200)).Append("\n\n")
-            .Append("Ticket:\n").Append(ticket.Trim()).Append('\n');
+            .Append("Files:\n").AppendJoin('\n', files.Take(200)).Append("\n\n");
+        if (memory is { Count: > 0 })
+        {
+            user.Append("Relevant code (retrieved from the repository, path:first-last line):\n");
+            foreach (MemoryHit hit in memory)
+            {
+                user.Append(MemoryBlock(hit));
+            }
+
+            user.Append('\n');
+        }
+
+        user.Append("Ticket:\n").Append(ticket.Trim()).Append('\n');
         if (reviewerRationale is not null)
         {
             user.Append("\nThe reviewer asked for a revision of the previous plan.\n")
@@ -49,6 +62,30 @@ public static class Prompts
         }
 
         return [new ChatMessage(ChatRole.System, system.ToString()), new ChatMessage(ChatRole.User, user.ToString())];
+    }
+
+    /// <summary>How one retrieved chunk appears in the planner's prompt.</summary>
+    public static string MemoryBlock(MemoryHit hit) => $"--- {hit.Path}:{hit.StartLine}-{hit.EndLine}\n{hit.Text.TrimEnd()}\n";
+
+    /// <summary>
+    /// The hits, best first, whose blocks fit in <paramref name="maxTokens"/> together; a hit too large for what is left
+    /// is left out and smaller ones after it may still fit.
+    /// </summary>
+    public static IReadOnlyList<MemoryHit> FitMemory(IReadOnlyList<MemoryHit> hits, int maxTokens, Func<string, int> countTokens)
+    {
+        var kept = new List<MemoryHit>(hits.Count);
+        int left = maxTokens;
+        foreach (MemoryHit hit in hits)
+        {
+            int tokens = countTokens(MemoryBlock(hit));
+            if (tokens <= left)
+            {
+                kept.Add(hit);
+                left -= tokens;
+            }
+        }
+
+        return kept;
     }
 
     public static IReadOnlyList<ChatMessage> Patch(SessionMetadata session, string ticket, string instructions, IEnumerable<string> context)

@@ -28,5 +28,9 @@ public sealed class StorageOptions
     [Required]
     public string BudgetsContainer { get; set; } = "agent-budgets";
 
+    /// <summary>The long-term memory's index files, one per repository (the Blob memory provider).</summary>
+    [Required]
+    public string MemoryContainer { get; set; } = "agent-memory";
+
     public bool IsConfigured => !string.IsNullOrWhiteSpace(this.ConnectionString) || this.BlobServiceUri is not null;
 }
