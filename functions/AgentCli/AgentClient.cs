@@ -73,6 +73,14 @@ public sealed class AgentClient(HttpClient http) : IDisposable
         return await response.Content.ReadAsStringAsync(ct);
     }
 
+    /// <summary>A stored payload (a tool's output, a prompt) as text.</summary>
+    public async Task<string> GetPayloadTextAsync(string sessionId, string sha256, CancellationToken ct)
+    {
+        using HttpResponseMessage response = await http.GetAsync($"api/sessions/{sessionId}/payloads/{sha256}", ct);
+        await EnsureAsync(response, ct);
+        return await response.Content.ReadAsStringAsync(ct);
+    }
+
     public void Dispose() => http.Dispose();
 
     async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)

@@ -1,6 +1,8 @@
 using System.Reflection;
 using System.Text.Json;
 using Agents.Core.Budgets;
+using Agents.Core.Credentials;
+using Agents.Core.Publishing;
 using Agents.Core.Hosting;
 using Agents.Core.Load;
 using Agents.Core.Policy;
@@ -30,6 +32,9 @@ public class LocalSettingsSampleTests
         (PolicyOptions.Section, typeof(PolicyOptions)),
         (SandboxOptions.Section, typeof(SandboxOptions)),
         (SlackOptions.Section, typeof(SlackOptions)),
+        (CredentialOptions.Section, typeof(CredentialOptions)),
+        (KeyVaultOptions.Section, typeof(KeyVaultOptions)),
+        (PublishingOptions.Section, typeof(PublishingOptions)),
     ];
 
     [Fact]
@@ -84,6 +89,9 @@ public class LocalSettingsSampleTests
         Assert.Equivalent(new LoadOptions(), services.GetRequiredService<IOptions<LoadOptions>>().Value);
         Assert.Equivalent(new WorkspaceOptions { Environments = { ["inventory-service"] = "stage" } }, workspace);
         Assert.Equal("policies/pr-prep.yaml", services.GetRequiredService<IOptions<PolicyOptions>>().Value.Path);
+        Assert.Equivalent(new CredentialOptions(), services.GetRequiredService<IOptions<CredentialOptions>>().Value);
+        Assert.IsType<SettingsSecretStore>(services.GetRequiredService<ISecretStore>());
+        Assert.Equal(PublishingProvider.Local, services.GetRequiredService<IOptions<PublishingOptions>>().Value.Provider);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using Agents.Core.Load;
 using Agents.Core.Models;
 using Agents.Core.Orchestrations;
 using Agents.Core.Planning;
+using Agents.Core.Policy;
 using Agents.Core.Storage;
 using Agents.Core.Tools;
 using Microsoft.DurableTask;
@@ -15,6 +16,7 @@ namespace Agents.Core.Activities;
 public sealed class PlanTurnActivity(
     IModelGateway models,
     ToolCatalog catalog,
+    PolicyEvaluator policy,
     RepositoryWorkspace workspace,
     IPayloadStore payloads,
     IEventLog events,
@@ -44,9 +46,21 @@ public sealed class PlanTurnActivity(
         string? previousPlan = input.PreviousPlan is null ? null : await payloads.GetTextAsync(sessionId, input.PreviousPlan, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string> files = workspace.Exists(input.Session.Repository) ? workspace.Files(workspace.RootOf(input.Session.Repository)) : [];
 
-        // Under load the planner sees fewer tools (degrade level 2).
+        // Under load the planner sees fewer tools (degrade level 2), and never a tool the policy forbids outright for
+        // this principal and resource: it could only plan a step that is refused.
         int degradeLevel = load.Current.Level;
-        ToolCatalog available = catalog.AvailableAt(degradeLevel);
+        PolicyBudget budget = input.Budget ?? new PolicyBudget(input.Allotment.InputTokens + input.Allotment.OutputTokens, 0, 0, 0, 0);
+        var withheld = new List<string>();
+        ToolCatalog available = catalog.AvailableAt(degradeLevel).Without(tool =>
+        {
+            bool forbidden = policy.ForbidsOutright(input.Session, tool, budget);
+            if (forbidden)
+            {
+                withheld.Add(tool.Name);
+            }
+
+            return forbidden;
+        });
         var messages = Prompts.Plan(input.Session, ticket, available.Definitions, files, previousPlan, input.ReviewerRationale);
         PayloadRef promptRef = await payloads.PutTextAsync(sessionId, string.Join("\n\n", messages.Select(m => $"[{m.Role}]\n{m.Text}")), cancellationToken: cancellationToken).ConfigureAwait(false);
 
@@ -92,6 +106,7 @@ public sealed class PlanTurnActivity(
                 ["reviewerRationale"] = input.ReviewerRationale,
                 ["degradeLevel"] = degradeLevel.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["tools"] = string.Join(",", available.Definitions.Select(d => d.Name)),
+                ["withheldByPolicy"] = withheld.Count == 0 ? null : string.Join(",", withheld),
             }.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!),
             Outputs = plan.Steps.ToDictionary(
                 s => s.Id,

@@ -23,6 +23,9 @@ public sealed record PlanTurnRequest(
     TokenAllotment Allotment)
 {
     public bool LongContext { get; init; }
+
+    /// <summary>The budget as the policy sees it, for withholding the tools the policy forbids outright.</summary>
+    public PolicyBudget? Budget { get; init; }
 }
 
 public sealed record PlanTurnResult(Plan? Plan, PayloadRef? PlanRef, string? Error, ModelCallInfo? Model)

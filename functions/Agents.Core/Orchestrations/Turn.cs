@@ -71,6 +71,7 @@ public static class Turn
                         new PlanTurnRequest(input.Session, input.Turn, this.revision, input.Input, rationale, this.preview?.PlanRef, allotment)
                         {
                             LongContext = input.LongContext,
+                            Budget = this.PolicyBudget(),
                         },
                         ActivityRetry);
                 }
