@@ -89,7 +89,9 @@ public class LocalSettingsSampleTests
         Assert.Equivalent(new LoadOptions(), services.GetRequiredService<IOptions<LoadOptions>>().Value);
         Assert.Equivalent(new WorkspaceOptions { Environments = { ["inventory-service"] = "stage" } }, workspace);
         Assert.Equal("policies/pr-prep.yaml", services.GetRequiredService<IOptions<PolicyOptions>>().Value.Path);
-        Assert.Equivalent(new CredentialOptions(), services.GetRequiredService<IOptions<CredentialOptions>>().Value);
+        CredentialOptions credentials = services.GetRequiredService<IOptions<CredentialOptions>>().Value;
+        Assert.Equal(300, credentials.LifetimeSeconds);
+        Assert.True(string.IsNullOrEmpty(credentials.SigningKey), "the sample must not carry a signing key");
         Assert.IsType<SettingsSecretStore>(services.GetRequiredService<ISecretStore>());
         Assert.Equal(PublishingProvider.Local, services.GetRequiredService<IOptions<PublishingOptions>>().Value.Provider);
     }
