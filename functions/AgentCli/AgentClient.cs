@@ -131,6 +131,15 @@ public sealed class AgentClient(HttpClient http, BearerTokens tokens, Caller ide
 
     static readonly TimeSpan MaxRateLimitWait = TimeSpan.FromSeconds(5);
 
+    /// <summary>A stored payload (a tool's output, a prompt) as text.</summary>
+    public async Task<string> GetPayloadTextAsync(string sessionId, string sha256, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/sessions/{sessionId}/payloads/{sha256}");
+        using HttpResponseMessage response = await this.SendWithTokenAsync(request, ct);
+        await EnsureAsync(response, ct);
+        return await response.Content.ReadAsStringAsync(ct);
+    }
+
     async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path);

@@ -177,6 +177,16 @@ public sealed class Demo(AgentClient client, string approver)
         if (view.Graph.FirstOrDefault(n => n.Tool == "open_pull_request" && n.Status == StepStatus.Succeeded) is { } pr)
         {
             Console.WriteLine($"  {pr.OutputPreview} (recorded under .local/remotes/{session.Metadata.Repository}.pulls/)");
+            if (pr.Output is { } record)
+            {
+                // The pull request record as the publisher wrote it: number, branch, commit, approval, and the body with the session's replay link.
+                Console.WriteLine("  Pull request record:");
+                string json = await client.GetPayloadTextAsync(sessionId, record.Sha256, ct);
+                foreach (string line in json.Split('\n'))
+                {
+                    Console.WriteLine($"    {line}");
+                }
+            }
         }
 
         Console.WriteLine($"Event log: {session.EventLog}");

@@ -2,6 +2,8 @@ using System.Reflection;
 using System.Text.Json;
 using Agents.Core.Browser;
 using Agents.Core.Budgets;
+using Agents.Core.Credentials;
+using Agents.Core.Publishing;
 using Agents.Core.Hosting;
 using Agents.Core.Load;
 using Agents.Core.LongTermMemory;
@@ -42,6 +44,9 @@ public class LocalSettingsSampleTests
         (DevIssuerOptions.Section, typeof(DevIssuerOptions)),
         (RateLimitOptions.Section, typeof(RateLimitOptions)),
         (MemoryOptions.Section, typeof(MemoryOptions)),
+        (CredentialOptions.Section, typeof(CredentialOptions)),
+        (KeyVaultOptions.Section, typeof(KeyVaultOptions)),
+        (PublishingOptions.Section, typeof(PublishingOptions)),
     ];
 
     [Fact]
@@ -96,6 +101,11 @@ public class LocalSettingsSampleTests
         Assert.Equivalent(new LoadOptions(), services.GetRequiredService<IOptions<LoadOptions>>().Value);
         Assert.Equivalent(new WorkspaceOptions { Environments = { ["inventory-service"] = "stage" } }, workspace);
         Assert.Equal("policies/pr-prep.yaml", services.GetRequiredService<IOptions<PolicyOptions>>().Value.Path);
+        CredentialOptions credentials = services.GetRequiredService<IOptions<CredentialOptions>>().Value;
+        Assert.Equal(300, credentials.LifetimeSeconds);
+        Assert.True(string.IsNullOrEmpty(credentials.SigningKey), "the sample must not carry a signing key");
+        Assert.IsType<SettingsSecretStore>(services.GetRequiredService<ISecretStore>());
+        Assert.Equal(PublishingProvider.Local, services.GetRequiredService<IOptions<PublishingOptions>>().Value.Provider);
         Assert.Equivalent(new MemoryOptions { Provider = MemoryProvider.Blob, ManagedIdentityClientId = string.Empty }, services.GetRequiredService<IOptions<MemoryOptions>>().Value);
         Assert.IsType<BlobMemoryIndex>(services.GetRequiredService<IMemoryIndex>());
         EventStreamOptions stream = services.GetRequiredService<IOptions<EventStreamOptions>>().Value;

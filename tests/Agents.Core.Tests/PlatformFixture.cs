@@ -13,8 +13,16 @@ namespace Agents.Core.Tests;
 /// <summary>The real platform on the real engine: the in-memory Durable Task sidecar, blobs on a private Azurite.</summary>
 public sealed class PlatformFixture : IAsyncLifetime
 {
+    readonly IDictionary<string, string?>? extraSettings;
     TestEnvironment? environment;
     DurableTaskTestHost? host;
+
+    public PlatformFixture()
+    {
+    }
+
+    /// <summary>A platform of its own with settings over the test defaults; the caller initializes and disposes it.</summary>
+    internal PlatformFixture(IDictionary<string, string?> extraSettings) => this.extraSettings = extraSettings;
 
     public string RemotesRoot => this.environment!.RemotesRoot;
 
@@ -31,7 +39,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         this.environment = await TestEnvironment.StartAsync();
-        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(this.environment.Settings()).Build();
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(this.environment.Settings(this.extraSettings)).Build();
         this.host = await DurableTaskTestHost.StartAsync(
             tasks => tasks.AddAgentTasks(),
             new DurableTaskTestHostOptions

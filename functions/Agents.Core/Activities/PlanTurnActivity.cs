@@ -5,6 +5,7 @@ using Agents.Core.LongTermMemory;
 using Agents.Core.Models;
 using Agents.Core.Orchestrations;
 using Agents.Core.Planning;
+using Agents.Core.Policy;
 using Agents.Core.Storage;
 using Agents.Core.Tools;
 using Microsoft.DurableTask;
@@ -17,6 +18,7 @@ namespace Agents.Core.Activities;
 public sealed class PlanTurnActivity(
     IModelGateway models,
     ToolCatalog catalog,
+    PolicyEvaluator policy,
     RepositoryWorkspace workspace,
     IPayloadStore payloads,
     IEventLog events,
@@ -48,9 +50,21 @@ public sealed class PlanTurnActivity(
         string? previousPlan = input.PreviousPlan is null ? null : await payloads.GetTextAsync(sessionId, input.PreviousPlan, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string> files = workspace.Exists(input.Session.Repository) ? workspace.Files(workspace.RootOf(input.Session.Repository)) : [];
 
-        // Under load the planner sees fewer tools (degrade level 2).
+        // Under load the planner sees fewer tools (degrade level 2), and never a tool the policy forbids outright for
+        // this principal and resource: it could only plan a step that is refused.
         int degradeLevel = load.Current.Level;
-        ToolCatalog available = catalog.AvailableAt(degradeLevel);
+        PolicyBudget budget = input.Budget ?? new PolicyBudget(input.Allotment.InputTokens + input.Allotment.OutputTokens, 0, 0, 0, 0);
+        var withheld = new List<string>();
+        ToolCatalog available = catalog.AvailableAt(degradeLevel).Without(tool =>
+        {
+            bool forbidden = policy.ForbidsOutright(input.Session, tool, budget);
+            if (forbidden)
+            {
+                withheld.Add(tool.Name);
+            }
+
+            return forbidden;
+        });
         var messages = Prompts.Plan(input.Session, ticket, available.Definitions, files, previousPlan, input.ReviewerRationale);
         IReadOnlyList<MemoryHit> memory = await this.MemoryAsync(input, messages.Sum(m => tokens.Count(m.Text)), cancellationToken).ConfigureAwait(false);
         if (memory.Count > 0)
@@ -102,6 +116,7 @@ public sealed class PlanTurnActivity(
                 ["degradeLevel"] = degradeLevel.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["tools"] = string.Join(",", available.Definitions.Select(d => d.Name)),
                 ["memory"] = memory.Count == 0 ? null : string.Join(", ", memory.Select(h => $"{h.Path}:{h.StartLine}-{h.EndLine}")),
+                ["withheldByPolicy"] = withheld.Count == 0 ? null : string.Join(",", withheld),
             }.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!),
             Outputs = plan.Steps.ToDictionary(
                 s => s.Id,

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Agents.Core.Contracts;
+using Agents.Core.Credentials;
 using Agents.Core.Models;
 using Agents.Core.Orchestrations;
 using Agents.Core.Policy;
+using Agents.Core.Redaction;
 using Agents.Core.Replay;
 using Agents.Core.Storage;
 using Agents.Core.Tools;
@@ -13,7 +15,15 @@ using Microsoft.Extensions.Logging;
 namespace Agents.Core.Activities;
 
 /// <summary>Runs one node of the Action Graph through its tool; the output is stored by reference and logged.</summary>
-public sealed class RunStepActivity(ToolCatalog catalog, PolicyEvaluator policy, IPayloadStore payloads, IEventLog events, ReplayTools replay, ILogger<RunStepActivity> logger)
+public sealed class RunStepActivity(
+    ToolCatalog catalog,
+    PolicyEvaluator policy,
+    IPayloadStore payloads,
+    IEventLog events,
+    CredentialBroker credentials,
+    Redactor redactor,
+    ReplayTools replay,
+    ILogger<RunStepActivity> logger)
     : TaskActivity<RunStepRequest, StepResult>
 {
     const int PreviewChars = 240;
@@ -26,10 +36,11 @@ public sealed class RunStepActivity(ToolCatalog catalog, PolicyEvaluator policy,
         long started = Stopwatch.GetTimestamp();
         ToolOutput output;
         bool budgetExhausted = false;
+        ScopedCredential? credential = null;
         // The policy again, right before the tool runs: the decision may have changed since the plan was evaluated
         // (a new policy version, a different budget), and an approval only covers exactly what was approved.
-await policy.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(false);
-                IReadOnlyList<string> patchFiles = await EvaluatePolicyActivity.PatchFilesAsync(payloads, sessionId, input.Inputs, cancellationToken).ConfigureAwait(false);
+        await policy.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<string> patchFiles = await EvaluatePolicyActivity.PatchFilesAsync(payloads, sessionId, input.Inputs, cancellationToken).ConfigureAwait(false);
         PolicyDecision decision = policy.Evaluate(input.Session, input.Revision, input.Step, patchFiles, input.Budget);
         string? refusal = decision.Effective switch
         {
@@ -51,13 +62,34 @@ await policy.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(
             };
         }
 
-        if (await replay.ServeAsync(input, cancellationToken).ConfigureAwait(false) is { } recorded)
+        // A replay serves the recorded output instead of running the tool: nothing runs, so no credential is issued.
+        ToolOutput? recorded = await replay.ServeAsync(input, cancellationToken).ConfigureAwait(false);
+        catalog.TryGet(input.Step.Tool, out IAgentTool? tool);
+        // Checked here as well as in the plan: a step reaches this activity by other routes too (a revised plan, a
+        // replay under another catalog version), and nothing may run, not even a credential be issued, on bad arguments.
+        string? refused = recorded is not null ? null : tool is null ? $"unknown tool '{input.Step.Tool}'" : InvalidArguments(catalog, input.Step);
+        if (recorded is null && tool is not null && refused is null)
+        {
+            // A credential for this invocation only: the catalog entry's scope, this step, five minutes; a push
+            // credential only with the approval the policy check above just accepted.
+            try
+            {
+                credential = credentials.Issue(
+                    tool.Definition.CredentialScope, new CredentialSubject(sessionId, input.Session.Repository, input.Turn, input.Step.Id), input.Approval);
+            }
+            catch (CredentialRefusedException e)
+            {
+                refused = e.Message;
+            }
+        }
+
+        if (recorded is not null)
         {
             output = recorded;
         }
-        else if (!catalog.TryGet(input.Step.Tool, out IAgentTool? tool))
+        else if (tool is null || refused is not null)
         {
-            output = ToolOutput.Failure($"unknown tool '{input.Step.Tool}'");
+            output = ToolOutput.Failure(refused ?? $"unknown tool '{input.Step.Tool}'");
         }
         else
         {
@@ -81,10 +113,17 @@ await policy.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(
                     ReplayLive = input.ReplayLive,
                 },
                 Progress = new StepProgressLog(events, logger, input.Session.SessionId, input.Turn, input.Revision, input.Step),
+                Credential = credential,
             };
+            using var timeLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeLimit.CancelAfter(tool.Definition.TimeLimit);
             try
             {
-                output = await tool.RunAsync(invocation, cancellationToken).ConfigureAwait(false);
+                output = await tool.RunAsync(invocation, timeLimit.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (timeLimit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                output = ToolOutput.Failure($"{input.Step.Tool} was stopped at its time limit of {tool.Definition.TimeLimit.TotalSeconds:0.#} s (its catalog entry)");
             }
             catch (ModelCallException e)
             {
@@ -102,7 +141,9 @@ await policy.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(
         PayloadRef? outputRef = output.Content.Length == 0
             ? null
             : await payloads.PutTextAsync(sessionId, output.Content, output.ContentType, cancellationToken).ConfigureAwait(false);
-        string preview = Truncate(output.Succeeded ? output.Preview : output.Error ?? output.Preview);
+        // The preview and error travel into the orchestration's history and the API: no fetched secret goes with them.
+        string preview = Truncate(redactor.RedactSecrets(output.Succeeded ? output.Preview : output.Error ?? output.Preview));
+        string? error = output.Succeeded ? null : redactor.RedactSecrets(output.Error);
 
         string type = output.Succeeded ? EventTypes.StepCompleted : EventTypes.StepFailed;
         var outputs = new Dictionary<string, string>();
@@ -132,18 +173,36 @@ await policy.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(
                 CostUsd = output.Model?.CostUsd,
                 Decision = output.Succeeded ? "succeeded" : "failed",
                 Actor = input.Approval?.Approver,
-                Inputs = new Dictionary<string, string> { ["tool"] = input.Step.Tool, ["args"] = Truncate(input.Step.Arguments) },
+                Inputs = credential is null
+                    ? new Dictionary<string, string> { ["tool"] = input.Step.Tool, ["args"] = Truncate(input.Step.Arguments) }
+                    : new Dictionary<string, string> { ["tool"] = input.Step.Tool, ["args"] = Truncate(input.Step.Arguments), ["credential"] = credential.Describe() },
                 Outputs = outputs.Count == 0 ? null : outputs,
                 Refs = refs.Count == 0 ? null : refs,
             },
         ], cancellationToken).ConfigureAwait(false);
 
-        return new StepResult(input.Step.Id, output.Succeeded, outputRef, preview, output.Succeeded ? null : output.Error, output.Model, durationMs)
+        return new StepResult(input.Step.Id, output.Succeeded, outputRef, preview, error, output.Model, durationMs)
         {
             BudgetExhausted = budgetExhausted,
             Policy = decision,
             Attachments = output.Attachments.Count == 0 ? null : output.Attachments,
         };
+    }
+
+    /// <summary>Null when the step's arguments are JSON that satisfies the tool's schema; otherwise what to fix.</summary>
+    static string? InvalidArguments(ToolCatalog catalog, PlanStep step)
+    {
+        try
+        {
+            using JsonDocument args = JsonDocument.Parse(step.Arguments);
+            return catalog.ValidateArguments(step.Tool, args.RootElement) is { } error
+                ? $"arguments for {step.Tool} are invalid, so nothing ran: {error}"
+                : null;
+        }
+        catch (JsonException e)
+        {
+            return $"arguments for {step.Tool} are not JSON, so nothing ran: {e.Message}";
+        }
     }
 
     static string Truncate(string text) => text.Length <= PreviewChars ? text : text[..PreviewChars] + "…";

@@ -26,6 +26,8 @@ public sealed record PlanTurnRequest(
 
     /// <summary>The chunks the RetrieveMemory activity found for the turn (<see cref="LongTermMemory.RetrievedMemory"/>, by reference); null when retrieval gave nothing.</summary>
     public PayloadRef? Memory { get; init; }
+    /// <summary>The budget as the policy sees it, for withholding the tools the policy forbids outright.</summary>
+    public PolicyBudget? Budget { get; init; }
 }
 
 public sealed record PlanTurnResult(Plan? Plan, PayloadRef? PlanRef, string? Error, ModelCallInfo? Model)

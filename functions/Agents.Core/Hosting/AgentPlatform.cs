@@ -4,10 +4,12 @@ using Agents.Core.Budgets;
 using Agents.Core.Load;
 using Agents.Core.LongTermMemory;
 using Agents.Core.Contracts;
+using Agents.Core.Credentials;
 using Agents.Core.Models;
 using Agents.Core.Orchestrations;
 using Agents.Core.Sandbox;
 using Agents.Core.Policy;
+using Agents.Core.Publishing;
 using Agents.Core.Replay;
 using Agents.Core.Sessions;
 using Agents.Core.Slack;
@@ -50,6 +52,7 @@ public static class AgentPlatform
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(Redaction.Redactor.Default);
         services.AddSingleton<BlobContainers>();
         services.AddSingleton<IPayloadStore, BlobPayloadStore>();
         services.AddSingleton<IEventLog, BlobEventLog>();
@@ -69,6 +72,9 @@ public static class AgentPlatform
         services.AddSingleton<ReplaySource>();
         services.AddSingleton<ReplayTools>();
         services.AddSingleton<IModelGateway, ReplayingModelGateway>();
+
+        services.AddCredentials(configuration);
+        services.AddPublishing(configuration);
 
         services.AddSingleton<RepositoryWorkspace>();
         services.AddSingleton<WasmSandbox>();

@@ -74,6 +74,7 @@ public static class Turn
                         {
                             LongContext = input.LongContext,
                             Memory = memory,
+                            Budget = this.PolicyBudget(),
                         },
                         ActivityRetry);
                 }

@@ -59,6 +59,18 @@ public sealed class PolicyEvaluator(IPolicyStore store, ToolCatalog catalog, Rep
             : decision;
     }
 
+    /// <summary>
+    /// True when the policy in force forbids <paramref name="tool"/> for this session's principal and resource whatever
+    /// the call: the tool evaluated with no arguments and no paths comes out forbidden (an explicit forbid, or default
+    /// deny because no rule permits it). Such a tool is not offered to the planner. A rule that forbids only some
+    /// arguments or paths does not match the bare call, so that tool stays offered and each call is still checked.
+    /// </summary>
+    public bool ForbidsOutright(SessionMetadata session, ToolDefinition tool, PolicyBudget budget)
+    {
+        var bare = new PlanStep("catalog", tool.Name, "{}", [], null, tool.RequiresApproval);
+        return this.Evaluate(session, 0, bare, [], budget).Effective == PolicyEffect.Forbid;
+    }
+
     /// <summary>What an approval binds to: SHA-256 over the tool, its canonical arguments, the policy version and the budget snapshot.</summary>
     public static string Binding(string tool, string arguments, string policyVersion, long budgetSnapshot) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 
 namespace Agents.Core.Redaction;
@@ -7,15 +8,51 @@ namespace Agents.Core.Redaction;
 /// private keys, JWTs, connection strings, API keys and tokens in common formats, key=value secrets, emails, payment
 /// cards (Luhn-checked), national ids, phone numbers and IP addresses, plus configured patterns. Each match becomes a
 /// typed placeholder such as <c>[email]</c>, so what was there stays readable while its value does not.
+/// Secret values the platform fetched (<see cref="RegisterSecret"/>) are scrubbed as literals whatever their format.
 /// </summary>
 public sealed partial class Redactor
 {
+    /// <summary>Shorter values would scrub ordinary words; no real secret is this short.</summary>
+    public const int MinSecretLength = 8;
+
     readonly IReadOnlyList<(string Label, Regex Pattern)> extra;
+    readonly ConcurrentDictionary<string, byte> secrets = new(StringComparer.Ordinal);
 
     public Redactor(IEnumerable<string>? extraPatterns = null) =>
         this.extra = (extraPatterns ?? []).Select(p => ("redacted", new Regex(p, RegexOptions.Compiled | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200)))).ToList();
 
     public static Redactor Default { get; } = new();
+
+    /// <summary>
+    /// Scrub <paramref name="value"/> as a literal from now on (every <see cref="Redact"/> and
+    /// <see cref="RedactSecrets"/>). The secret store's values are registered when they are fetched, so a secret can
+    /// never reach an event, a Slack message or an API answer, whatever its format.
+    /// </summary>
+    public void RegisterSecret(string value)
+    {
+        if (!string.IsNullOrEmpty(value) && value.Length >= MinSecretLength)
+        {
+            this.secrets.TryAdd(value, 0);
+        }
+    }
+
+    /// <summary>Only the registered secret values, each replaced by <c>[secret]</c>; cheap enough for every event.</summary>
+    public string RedactSecrets(string? text)
+    {
+        if (string.IsNullOrEmpty(text) || this.secrets.IsEmpty)
+        {
+            return text ?? string.Empty;
+        }
+
+        string result = text;
+        // Longest first, so a secret that contains another is replaced whole.
+        foreach (string secret in this.secrets.Keys.OrderByDescending(k => k.Length))
+        {
+            result = result.Replace(secret, "[secret]", StringComparison.Ordinal);
+        }
+
+        return result;
+    }
 
     public string Redact(string? text)
     {
@@ -24,7 +61,8 @@ public sealed partial class Redactor
             return text ?? string.Empty;
         }
 
-        string result = PrivateKey().Replace(text, "[private-key]");
+        string result = this.RedactSecrets(text);
+        result = PrivateKey().Replace(result, "[private-key]");
         result = Jwt().Replace(result, "[jwt]");
         result = ConnectionString().Replace(result, m => $"{m.Groups["name"].Value}=[secret]");
         result = KnownToken().Replace(result, "[api-key]");

@@ -50,6 +50,9 @@ public sealed record SandboxRequest
 
     /// <summary>Overrides <see cref="SandboxOptions.MaxOutputBytes"/> for this call.</summary>
     public int? MaxOutputBytes { get; init; }
+
+    /// <summary>A tighter memory cap for this call (a tool's catalog entry); never looser than <see cref="SandboxOptions.MemoryLimitBytes"/>.</summary>
+    public long? MemoryLimitBytes { get; init; }
 }
 
 /// <summary>

@@ -71,7 +71,7 @@ public sealed class WasmSandbox : IDisposable
             return Result(SandboxOutcome.ModuleRejected, null, [], [], $"module '{source.Name}' was rejected: {compiled.Error}", started, 0);
         }
 
-        long memoryLimit = this.options.MemoryLimitBytes;
+        long memoryLimit = Math.Min(request.MemoryLimitBytes ?? this.options.MemoryLimitBytes, this.options.MemoryLimitBytes);
         if (compiled.DeclaredMemoryBytes > memoryLimit)
         {
             return Result(
@@ -135,7 +135,7 @@ public sealed class WasmSandbox : IDisposable
 
         long memoryBytes = MemoryInUse(instance);
         byte[] stdout = call.Stdout.ToArray(), stderr = call.Stderr.ToArray();
-        (SandboxOutcome outcome, string? error) = this.Classify(source, call, instance is not null, exitCode, failure, memoryBytes, timeLimit);
+        (SandboxOutcome outcome, string? error) = this.Classify(source, call, instance is not null, exitCode, failure, memoryBytes, memoryLimit, timeLimit);
         return Result(outcome, exitCode, stdout, stderr, error, call.Started, memoryBytes);
     }
 
@@ -160,7 +160,7 @@ public sealed class WasmSandbox : IDisposable
     }
 
     (SandboxOutcome Outcome, string? Error) Classify(
-        WasmModuleSource source, Call call, bool instantiated, int? exitCode, WasmtimeException? failure, long memoryBytes, TimeSpan timeLimit)
+        WasmModuleSource source, Call call, bool instantiated, int? exitCode, WasmtimeException? failure, long memoryBytes, long memoryLimit, TimeSpan timeLimit)
     {
         double elapsedMs = Stopwatch.GetElapsedTime(call.Started).TotalMilliseconds;
         string ms = elapsedMs.ToString("0.0", CultureInfo.InvariantCulture);
@@ -195,10 +195,10 @@ public sealed class WasmSandbox : IDisposable
         }
 
         string what = exitCode is int code ? $"exited with code {code}" : $"trapped: {Summary(failure!)}";
-        if (instantiated && memoryBytes + Math.Max(PageSize, this.options.MemoryLimitBytes / 16) > this.options.MemoryLimitBytes)
+        if (instantiated && memoryBytes + Math.Max(PageSize, memoryLimit / 16) > memoryLimit)
         {
             return (SandboxOutcome.MemoryLimitExceeded,
-                $"ran out of memory at the cap of {this.options.MemoryLimitBytes} bytes (Sandbox:MemoryLimitBytes): it ended with {memoryBytes} bytes, too close to the cap to grow further, and {what}");
+                $"ran out of memory at the cap of {memoryLimit} bytes (Sandbox:MemoryLimitBytes or the tool's limit): it ended with {memoryBytes} bytes, too close to the cap to grow further, and {what}");
         }
 
         if (exitCode is int nonZero)

@@ -26,4 +26,12 @@ public sealed class AgentOptions
     /// <summary>With explicit consent an input up to this size runs on the cheaper, larger-context tier.</summary>
     [Range(256, 16_777_216)]
     public int MaxLongContextInputBytes { get; set; } = 512 * 1024;
+
+    /// <summary>Where people reach this platform (API and replay UI); links in pull requests point under it.</summary>
+    [Required]
+    public Uri PublicBaseUrl { get; set; } = new("http://localhost:7071");
+
+    /// <summary>The session's page in the replay UI.</summary>
+    public Uri SessionPageOf(string sessionId) =>
+        new($"{this.PublicBaseUrl.ToString().TrimEnd('/')}/ui/session.html?id={Uri.EscapeDataString(sessionId)}");
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Agents.Core.Contracts;
+using Agents.Core.Redaction;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
@@ -27,9 +28,12 @@ public interface IEventLog
 /// One append blob per session (<c>{session}.jsonl</c>). Each append is a single block written with an
 /// append-position condition, so concurrent writers (parallel steps, other instances) never interleave or fork the chain:
 /// the loser reloads the tail and retries. Event ids are deterministic, so a retried activity appends nothing twice.
+/// Every secret value the platform has fetched is scrubbed from an event's text before it is written.
 /// </summary>
-public sealed class BlobEventLog(BlobContainers containers) : IEventLog
+public sealed class BlobEventLog(BlobContainers containers, Redactor? redactor = null) : IEventLog
 {
+    readonly Redactor redactor = redactor ?? Redactor.Default;
+
     const int MaxAttempts = 30;
     readonly ConcurrentDictionary<string, Tail> tails = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, SemaphoreSlim> gates = new(StringComparer.Ordinal);
@@ -65,7 +69,7 @@ public sealed class BlobEventLog(BlobContainers containers) : IEventLog
                 long seq = tail.NextSeq;
                 foreach (EventDraft draft in fresh)
                 {
-                    AgentEvent chained = Chain(ToEvent(draft, seq++), previous);
+                    AgentEvent chained = Chain(this.ToEvent(draft, seq++), previous);
                     previous = chained.Hash;
                     appended.Add(chained);
                     text.Append(JsonSerializer.Serialize(chained, JsonDefaults.Web)).Append('\n');
@@ -130,8 +134,8 @@ public sealed class BlobEventLog(BlobContainers containers) : IEventLog
     static AgentEvent Chain(AgentEvent e, string previousHash) =>
         e with { PrevHash = previousHash, Hash = ComputeHash(e, previousHash) };
 
-    static AgentEvent ToEvent(EventDraft d, long seq) =>
-        new(seq, d.Id, d.Type, d.SessionId, d.Summary)
+    AgentEvent ToEvent(EventDraft d, long seq) =>
+        new(seq, d.Id, d.Type, d.SessionId, this.redactor.RedactSecrets(d.Summary))
         {
             Time = d.Time ?? DateTime.UtcNow,
             Turn = d.Turn,
@@ -143,10 +147,13 @@ public sealed class BlobEventLog(BlobContainers containers) : IEventLog
             LatencyMs = d.LatencyMs,
             Decision = d.Decision,
             Actor = d.Actor,
-            Inputs = d.Inputs,
-            Outputs = d.Outputs,
+            Inputs = this.Scrub(d.Inputs),
+            Outputs = this.Scrub(d.Outputs),
             Refs = d.Refs,
         };
+
+    IReadOnlyDictionary<string, string>? Scrub(IReadOnlyDictionary<string, string>? values) =>
+        values?.ToDictionary(kv => kv.Key, kv => this.redactor.RedactSecrets(kv.Value), StringComparer.Ordinal);
 
     static async Task<Tail> LoadTailAsync(AppendBlobClient blob, CancellationToken cancellationToken)
     {

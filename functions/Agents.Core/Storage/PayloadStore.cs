@@ -17,8 +17,9 @@ public interface IPayloadStore
 
 public static class PayloadStoreExtensions
 {
+    /// <summary>Stores text with every secret value the platform has fetched scrubbed out (see <see cref="Redaction.Redactor.RegisterSecret"/>).</summary>
     public static Task<PayloadRef> PutTextAsync(this IPayloadStore store, string sessionId, string text, string contentType = "text/plain; charset=utf-8", CancellationToken cancellationToken = default) =>
-        store.PutAsync(sessionId, Encoding.UTF8.GetBytes(text), contentType, cancellationToken);
+        store.PutAsync(sessionId, Encoding.UTF8.GetBytes(Redaction.Redactor.Default.RedactSecrets(text)), contentType, cancellationToken);
 
     public static async Task<string> GetTextAsync(this IPayloadStore store, string sessionId, PayloadRef reference, CancellationToken cancellationToken = default)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Agents.Core.Contracts;
+using Agents.Core.Credentials;
 
 namespace Agents.Core.Tools;
 
@@ -37,6 +38,22 @@ public sealed record ToolDefinition(
 
     /// <summary>Output tokens a model-backed tool asks for (its share of the turn's output cap).</summary>
     public int OutputTokens { get; init; }
+
+    /// <summary>
+    /// What the tool's per-invocation credential may do. The step gets a credential of exactly this scope, valid five
+    /// minutes, for that step only; <see cref="CredentialScope.PullRequestCreate"/> only once the step is approved.
+    /// </summary>
+    public CredentialScope CredentialScope { get; init; } = CredentialScope.None;
+
+    /// <summary>Wall-clock limit for one invocation: past it the step is cancelled and fails saying so.</summary>
+    public TimeSpan TimeLimit { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Memory cap for one invocation. Enforced for <see cref="ToolRuntime.Wasm"/> tools (the Wasmtime store's linear
+    /// memory, never above <c>Sandbox:MemoryLimitBytes</c>); for the other runtimes it is declared for the planner and
+    /// operators.
+    /// </summary>
+    public long MemoryLimitBytes { get; init; } = 64L * 1024 * 1024;
 }
 
 /// <summary>Everything a tool may use for one step. Upstream outputs are loaded on demand.</summary>
@@ -57,6 +74,8 @@ public sealed record ToolInvocation(
     public IStepProgress? Progress { get; init; }
     /// <summary>The plan revision the step belongs to (event ids include it).</summary>
     public int Revision { get; init; }
+    /// <summary>The step's credential, of the scope the catalog entry declares (null for <see cref="CredentialScope.None"/>); the tool redeems it with the broker.</summary>
+    public ScopedCredential? Credential { get; init; }
 }
 
 public sealed record ToolOutput(bool Succeeded, string Content, string ContentType, string Preview, string? Error = null, ModelCallInfo? Model = null)

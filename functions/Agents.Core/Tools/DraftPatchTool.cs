@@ -1,4 +1,5 @@
 using Agents.Core.Contracts;
+using Agents.Core.Credentials;
 using Agents.Core.Models;
 using Agents.Core.Planning;
 
@@ -18,6 +19,10 @@ public sealed class DraftPatchTool(IModelGateway models, RepositoryWorkspace wor
         ToolRuntime.Model)
     {
         OutputTokens = 2000,
+        CredentialScope = CredentialScope.ModelInvoke,
+        // Above the router's own per-call limit (Models:Resilience:CallTimeoutSeconds, 120 by default).
+        TimeLimit = TimeSpan.FromSeconds(180),
+        MemoryLimitBytes = 256L * 1024 * 1024,
     };
 
     /// <summary>Under budget backoff each upstream output is cut to this many characters (a shorter context).</summary>

@@ -1,32 +1,47 @@
 using System.Text.Json;
 using Agents.Core.Contracts;
+using Agents.Core.Credentials;
+using Agents.Core.Publishing;
+using Agents.Core.Sessions;
 using Agents.Core.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Agents.Core.Tools;
 
-/// <summary>A pull request as recorded beside the local bare remote.</summary>
-public sealed record PullRequestRecord(
-    int Number,
-    string Repository,
-    string Branch,
-    string Base,
-    string Commit,
-    string Title,
-    string Body,
-    string SessionId,
-    int Turn,
-    string? ApprovalId,
-    DateTime CreatedAt);
-
 /// <summary>
-/// Commits the drafted patch on a branch, pushes it and opens a pull request. Locally a bare repository plays the
-/// remote and the PR is a JSON record beside it. Idempotent: a retry finds the record (or the pushed branch) and does
-/// not push twice. Risky: the catalog requires approval.
+/// Commits the drafted patch on <c>agent/{session}-t{turn}</c>, pushes it and opens a pull request through the
+/// publisher <c>Publishing:Provider</c> names: locally a bare repository plays the remote and the PR is a JSON record
+/// beside it; in production GitHub. Risky: the catalog requires approval, and its credential
+/// (<see cref="CredentialScope.PullRequestCreate"/>) is issued only for an approved step; without a valid one nothing
+/// is pushed. Idempotent: a retry finds the pull request (or the pushed branch) and does not push twice. The result
+/// is the pull request's record (number, URL, branch, commit), never the token.
 /// </summary>
-public sealed class OpenPullRequestTool(RepositoryWorkspace workspace) : IAgentTool
+public sealed class OpenPullRequestTool : IAgentTool
 {
-    static readonly SemaphoreSlim RemoteLock = new(1, 1);
-    static readonly string[] Identity = ["-c", "user.name=AgentFunctions", "-c", "user.email=agent@agentfunctions.local", "-c", "commit.gpgsign=false"];
+    readonly RepositoryWorkspace workspace;
+    readonly CredentialBroker? broker;
+    readonly IReadOnlyList<IPullRequestPublisher> publishers;
+    readonly PublishingOptions publishing;
+    readonly AgentOptions agent;
+
+    public OpenPullRequestTool(
+        RepositoryWorkspace workspace, CredentialBroker broker, IEnumerable<IPullRequestPublisher> publishers, IOptions<PublishingOptions> publishing, IOptions<AgentOptions> agent)
+    {
+        this.workspace = workspace;
+        this.broker = broker;
+        this.publishers = [.. publishers];
+        this.publishing = publishing.Value;
+        this.agent = agent.Value;
+    }
+
+    /// <summary>The catalog entry only (planner, benchmarks): without a credential broker every run is refused.</summary>
+    public OpenPullRequestTool(RepositoryWorkspace workspace)
+    {
+        this.workspace = workspace;
+        this.publishers = [];
+        this.publishing = new PublishingOptions();
+        this.agent = new AgentOptions();
+    }
 
     public ToolDefinition Definition { get; } = new(
         "open_pull_request",
@@ -34,144 +49,109 @@ public sealed class OpenPullRequestTool(RepositoryWorkspace workspace) : IAgentT
         """{"type":"object","properties":{"title":{"type":"string"},"body":{"type":"string"}},"required":["title"],"additionalProperties":false}""",
         RiskTier.High,
         RequiresApproval: true,
-        ToolRuntime.BuiltIn);
+        ToolRuntime.BuiltIn)
+    {
+        CredentialScope = CredentialScope.PullRequestCreate,
+        TimeLimit = TimeSpan.FromSeconds(180),
+        MemoryLimitBytes = 256L * 1024 * 1024,
+    };
 
     public async Task<ToolOutput> RunAsync(ToolInvocation invocation, CancellationToken cancellationToken)
     {
         string title = invocation.Arguments.RequiredString("title");
         string body = invocation.Arguments.OptionalString("body") ?? string.Empty;
+        string repository = invocation.Session.Repository;
+        if (this.broker is null)
+        {
+            return ToolOutput.Failure("open_pull_request is not set up to publish here (no credential broker)");
+        }
+
+        CredentialGrant grant;
+        try
+        {
+            grant = this.broker.Redeem(
+                invocation.Credential, CredentialScope.PullRequestCreate, new CredentialSubject(invocation.Session.SessionId, repository, invocation.Turn, invocation.Step.Id));
+        }
+        catch (CredentialRefusedException e)
+        {
+            return ToolOutput.Failure($"nothing pushed: {e.Message}");
+        }
+
         string? patch = await RunTestsTool.LatestPatchAsync(invocation, cancellationToken).ConfigureAwait(false);
         if (patch is null)
         {
             return ToolOutput.Failure("no drafted patch upstream: open_pull_request must depend on a draft_patch step");
         }
 
-        string repository = invocation.Session.Repository;
-        string branch = $"agent/{invocation.Session.SessionId}-t{invocation.Turn}";
-        string pulls = workspace.PullRequestsOf(repository);
-        string recordPath = Path.Combine(pulls, branch.Replace('/', '_') + ".json");
+        string root = this.workspace.RootOf(repository);
+        (_, string? invalid) = UnifiedDiff.Validate(patch, path => this.IsInside(root, path) && File.Exists(Path.Combine(root, path)));
+        if (invalid is not null)
+        {
+            return ToolOutput.Failure($"nothing pushed: the patch is not a unified diff confined to the repository: {invalid}");
+        }
 
-        await RemoteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        IPullRequestPublisher? publisher = this.publishers.FirstOrDefault(p => p.Provider == this.publishing.Provider);
+        if (publisher is null)
+        {
+            return ToolOutput.Failure($"no publisher for {PublishingOptions.Section}:Provider {this.publishing.Provider}");
+        }
+
+        SecretValue? token = null;
         try
         {
-            if (File.Exists(recordPath))
+            if (publisher.NeedsToken)
             {
-                return Opened(JsonSerializer.Deserialize<PullRequestRecord>(await File.ReadAllTextAsync(recordPath, cancellationToken).ConfigureAwait(false), JsonDefaults.Web)!, alreadyOpen: true);
+                token = await grant.SecretAsync(SecretNames.GitHubToken, cancellationToken).ConfigureAwait(false);
             }
 
-            string remote = await this.EnsureRemoteAsync(repository, cancellationToken).ConfigureAwait(false);
-            string commit = await RemoteBranchCommitAsync(remote, branch, cancellationToken).ConfigureAwait(false)
-                ?? await PushAsync(remote, branch, patch, title, body, cancellationToken).ConfigureAwait(false)
-                ?? string.Empty;
-            if (commit.Length == 0)
-            {
-                return ToolOutput.Failure("the patch could not be committed or pushed (see the step's output)");
-            }
-
-            Directory.CreateDirectory(pulls);
-            int number = Directory.EnumerateFiles(pulls, "*.json").Count() + 1;
-            var record = new PullRequestRecord(number, repository, branch, "main", commit, title, body, invocation.Session.SessionId, invocation.Turn, invocation.ApprovalId, DateTime.UtcNow);
-            string temp = recordPath + ".tmp";
-            await File.WriteAllTextAsync(temp, JsonSerializer.Serialize(record, JsonDefaults.Indented), cancellationToken).ConfigureAwait(false);
-            File.Move(temp, recordPath, overwrite: true);
-            return Opened(record, alreadyOpen: false);
+            string sessionId = invocation.Session.SessionId;
+            string? approvalId = grant.Credential.ApprovalId ?? invocation.ApprovalId;
+            var draft = new PullRequestDraft(
+                repository,
+                $"agent/{sessionId}-t{invocation.Turn}",
+                this.publishing.BaseBranchOf(repository),
+                title,
+                PullRequestDraft.ComposeBody(body, this.agent.SessionPageOf(sessionId), sessionId, invocation.Turn, approvalId),
+                patch,
+                sessionId,
+                invocation.Turn,
+                approvalId);
+            PublishedPullRequest published = await publisher.PublishAsync(draft, token, cancellationToken).ConfigureAwait(false);
+            return Opened(published);
         }
-        finally
+        catch (Exception e) when (e is CredentialRefusedException or SecretUnavailableException or PublishException)
         {
-            RemoteLock.Release();
+            return ToolOutput.Failure($"nothing pushed: {Scrub(e.Message, token)}");
+        }
+        catch (Exception e) when (e is not OperationCanceledException && token is not null && e.ToString().Contains(token.Reveal(), StringComparison.Ordinal))
+        {
+            // Defence in depth: an exception that carries the token never leaves this tool (the step logs exceptions).
+            throw new PublishException(Scrub(e.Message, token));
         }
     }
 
-    static ToolOutput Opened(PullRequestRecord record, bool alreadyOpen) =>
-        ToolOutput.Success(
+    bool IsInside(string root, string path)
+    {
+        try
+        {
+            this.workspace.ResolveInside(root, path);
+            return true;
+        }
+        catch (ToolArgumentException)
+        {
+            return false;
+        }
+    }
+
+    static string Scrub(string text, SecretValue? token) => token?.Scrub(text) ?? text;
+
+    static ToolOutput Opened(PublishedPullRequest published)
+    {
+        PullRequestRecord record = published.Record;
+        return ToolOutput.Success(
             JsonSerializer.Serialize(record, JsonDefaults.Indented),
-            $"PR #{record.Number} {(alreadyOpen ? "already open" : "opened")}: {record.Branch} → {record.Base} ({record.Commit[..Math.Min(8, record.Commit.Length)]})",
+            $"PR #{record.Number} {(published.AlreadyOpen ? "already open" : "opened")}: {record.Branch} → {record.Base} ({record.Commit[..Math.Min(8, record.Commit.Length)]})" +
+            (record.Url is null ? string.Empty : $" {record.Url}"),
             "application/json");
-
-    /// <summary>Creates the bare remote from the repository snapshot the first time it is needed.</summary>
-    async Task<string> EnsureRemoteAsync(string repository, CancellationToken cancellationToken)
-    {
-        string remote = workspace.RemoteOf(repository);
-        if (Directory.Exists(Path.Combine(remote, "refs")))
-        {
-            return remote;
-        }
-
-        Directory.CreateDirectory(remote);
-        await GitAsync(remote, cancellationToken, "init", "--bare", "--initial-branch=main").ConfigureAwait(false);
-        (ScratchCopy? seed, string? error) = await ScratchCopy.CreateAsync(workspace, repository, patch: null, cancellationToken).ConfigureAwait(false);
-        using (seed)
-        {
-            string dir = seed!.Path;
-            await GitAsync(dir, cancellationToken, "init", "--initial-branch=main").ConfigureAwait(false);
-            await GitAsync(dir, cancellationToken, "add", "-A").ConfigureAwait(false);
-            await GitAsync(dir, cancellationToken, [.. Identity, "commit", "-m", $"Import {repository}"]).ConfigureAwait(false);
-            await GitAsync(dir, cancellationToken, "push", remote, "main").ConfigureAwait(false);
-        }
-
-        return remote;
-    }
-
-    static async Task<string?> RemoteBranchCommitAsync(string remote, string branch, CancellationToken cancellationToken)
-    {
-        ProcessResult heads = await GitAsync(remote, cancellationToken, "ls-remote", "--heads", remote, branch).ConfigureAwait(false);
-        string line = heads.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? string.Empty;
-        return line.Length >= 40 ? line[..40] : null;
-    }
-
-    static async Task<string?> PushAsync(string remote, string branch, string patch, string title, string body, CancellationToken cancellationToken)
-    {
-        using var work = new TempFolder();
-        await GitAsync(work.Path, cancellationToken, "clone", "--quiet", remote, ".").ConfigureAwait(false);
-        await GitAsync(work.Path, cancellationToken, "checkout", "-b", branch).ConfigureAwait(false);
-        if (await ScratchCopy.ApplyAsync(work.Path, patch, cancellationToken).ConfigureAwait(false) is { } error)
-        {
-            throw new ToolArgumentException(error);
-        }
-
-        await GitAsync(work.Path, cancellationToken, "add", "-A").ConfigureAwait(false);
-        await GitAsync(work.Path, cancellationToken, [.. Identity, "commit", "-m", title, "-m", body.Length == 0 ? "Prepared by AgentFunctions." : body]).ConfigureAwait(false);
-        await GitAsync(work.Path, cancellationToken, "push", "--quiet", "origin", branch).ConfigureAwait(false);
-        ProcessResult head = await GitAsync(work.Path, cancellationToken, "rev-parse", "HEAD").ConfigureAwait(false);
-        return head.Output.Trim();
-    }
-
-    static Task<ProcessResult> GitAsync(string directory, CancellationToken cancellationToken, params string[] arguments) =>
-        GitCheckedAsync(directory, arguments, cancellationToken);
-
-    static async Task<ProcessResult> GitCheckedAsync(string directory, string[] arguments, CancellationToken cancellationToken)
-    {
-        ProcessResult result = await ProcessRunner.RunAsync(
-            "git",
-            arguments,
-            directory,
-            TimeSpan.FromSeconds(60),
-            environment: new Dictionary<string, string> { ["GIT_TERMINAL_PROMPT"] = "0", ["GIT_CONFIG_NOSYSTEM"] = "1" },
-            cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (result.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"git {string.Join(' ', arguments.Where(a => !a.StartsWith("user.", StringComparison.Ordinal)))} failed: {result.Output.Trim()}");
-        }
-
-        return result;
-    }
-
-    sealed class TempFolder : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("agentfn-pr-").FullName;
-
-        public void Dispose()
-        {
-            try
-            {
-                Directory.Delete(this.Path, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Agents.Core.Contracts;
+using Agents.Core.Credentials;
 using Agents.Core.Policy;
 using Agents.Core.Sandbox;
 
@@ -30,10 +31,13 @@ public sealed class ListFilesTool(RepositoryWorkspace workspace, WasmSandbox san
         ToolRuntime.Wasm)
     {
         MaxDegradeLevel = 1,
+        CredentialScope = CredentialScope.RepositoryRead,
+        TimeLimit = TimeSpan.FromSeconds(10),
+        MemoryLimitBytes = 32L * 1024 * 1024,
     };
 
     public Task<ToolOutput> RunAsync(ToolInvocation invocation, CancellationToken cancellationToken) =>
-        Task.FromResult(SandboxedRepositoryTool.Run(sandbox, workspace, Module, invocation, maxOutputBytes: null, cancellationToken));
+        Task.FromResult(SandboxedRepositoryTool.Run(sandbox, workspace, Module, this.Definition, invocation, maxOutputBytes: null, cancellationToken));
 }
 
 public sealed class ReadFileTool(RepositoryWorkspace workspace, WasmSandbox sandbox) : IAgentTool
@@ -55,14 +59,19 @@ public sealed class ReadFileTool(RepositoryWorkspace workspace, WasmSandbox sand
         """{"type":"object","properties":{"path":{"type":"string","minLength":1}},"required":["path"],"additionalProperties":false}""",
         RiskTier.Low,
         RequiresApproval: false,
-        ToolRuntime.Wasm);
+        ToolRuntime.Wasm)
+    {
+        CredentialScope = CredentialScope.RepositoryRead,
+        TimeLimit = TimeSpan.FromSeconds(10),
+        MemoryLimitBytes = 32L * 1024 * 1024,
+    };
 
     public Task<ToolOutput> RunAsync(ToolInvocation invocation, CancellationToken cancellationToken)
     {
         // A file within Workspace:MaxReadBytes may grow up to 3x when decoded to UTF-8 (every invalid byte becomes U+FFFD):
         // the output cap is never below what a legitimate read produces.
         int legitimate = (int)Math.Min(int.MaxValue, (3L * workspace.Options.MaxReadBytes) + (64 * 1024));
-        return Task.FromResult(SandboxedRepositoryTool.Run(sandbox, workspace, Module, invocation, Math.Max(sandbox.Options.MaxOutputBytes, legitimate), cancellationToken));
+        return Task.FromResult(SandboxedRepositoryTool.Run(sandbox, workspace, Module, this.Definition, invocation, Math.Max(sandbox.Options.MaxOutputBytes, legitimate), cancellationToken));
     }
 }
 
@@ -91,11 +100,14 @@ public sealed class SearchCodeTool(RepositoryWorkspace workspace, WasmSandbox sa
         ToolRuntime.Wasm)
     {
         MaxDegradeLevel = 1,
+        CredentialScope = CredentialScope.RepositoryRead,
+        TimeLimit = TimeSpan.FromSeconds(10),
+        MemoryLimitBytes = 64L * 1024 * 1024,
     };
 
     public Task<ToolOutput> RunAsync(ToolInvocation invocation, CancellationToken cancellationToken)
     {
-        ToolOutput output = SandboxedRepositoryTool.Run(sandbox, workspace, Module, invocation, maxOutputBytes: null, cancellationToken);
+        ToolOutput output = SandboxedRepositoryTool.Run(sandbox, workspace, Module, this.Definition, invocation, maxOutputBytes: null, cancellationToken);
         if (!output.Succeeded || guard is null)
         {
             return Task.FromResult(output);
@@ -122,7 +134,7 @@ static class SandboxedRepositoryTool
     public const string MaxReadBytesVariable = "TOOL_MAX_READ_BYTES";
 
     public static ToolOutput Run(
-        WasmSandbox sandbox, RepositoryWorkspace workspace, WasmModuleSource module, ToolInvocation invocation, int? maxOutputBytes, CancellationToken cancellationToken)
+        WasmSandbox sandbox, RepositoryWorkspace workspace, WasmModuleSource module, ToolDefinition definition, ToolInvocation invocation, int? maxOutputBytes, CancellationToken cancellationToken)
     {
         string repository = invocation.Session.Repository;
         string root = workspace.RootOf(repository);
@@ -136,6 +148,9 @@ static class SandboxedRepositoryTool
             },
             ReadOnlyDirectory = root,
             MaxOutputBytes = maxOutputBytes,
+            // The tighter of the tool's catalog limit and the sandbox's own cap.
+            TimeLimit = definition.TimeLimit < TimeSpan.FromMilliseconds(sandbox.Options.TimeLimitMilliseconds) ? definition.TimeLimit : TimeSpan.FromMilliseconds(sandbox.Options.TimeLimitMilliseconds),
+            MemoryLimitBytes = definition.MemoryLimitBytes,
         };
 
         SandboxResult result = sandbox.Run(module, request, cancellationToken);

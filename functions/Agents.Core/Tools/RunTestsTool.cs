@@ -1,4 +1,5 @@
 using Agents.Core.Contracts;
+using Agents.Core.Credentials;
 
 namespace Agents.Core.Tools;
 
@@ -11,7 +12,13 @@ public sealed class RunTestsTool(RepositoryWorkspace workspace) : IAgentTool
         """{"type":"object","properties":{},"additionalProperties":false}""",
         RiskTier.Low,
         RequiresApproval: false,
-        ToolRuntime.Job);
+        ToolRuntime.Job)
+    {
+        CredentialScope = CredentialScope.RepositoryRead,
+        // The test command's own limit (its process tree is killed at it) plus time to copy and patch the repository.
+        TimeLimit = TimeSpan.FromSeconds(workspace.Options.TestTimeoutSeconds + 60),
+        MemoryLimitBytes = 1024L * 1024 * 1024,
+    };
 
     public async Task<ToolOutput> RunAsync(ToolInvocation invocation, CancellationToken cancellationToken)
     {

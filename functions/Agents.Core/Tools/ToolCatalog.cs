@@ -27,6 +27,10 @@ public sealed class ToolCatalog
     public ToolCatalog AvailableAt(int degradeLevel) =>
         degradeLevel <= 0 ? this : new ToolCatalog(this.byName.Values.Where(t => t.Definition.MaxDegradeLevel >= Math.Min(degradeLevel, 2)));
 
+    /// <summary>The catalog without the tools <paramref name="withhold"/> names (those the policy forbids outright for this session).</summary>
+    public ToolCatalog Without(Func<ToolDefinition, bool> withhold) =>
+        new(this.byName.Values.Where(t => !withhold(t.Definition)));
+
     /// <summary>Null when the arguments satisfy the tool's schema; otherwise what is wrong.</summary>
     public string? ValidateArguments(string tool, JsonElement arguments) =>
         this.schemas.TryGetValue(tool, out JsonSchema? schema) ? OutputContract.SchemaErrors(schema, arguments) : $"unknown tool '{tool}'";
