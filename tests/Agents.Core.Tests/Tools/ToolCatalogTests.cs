@@ -38,7 +38,7 @@ public sealed class ToolCatalogTests(PlatformFixture platform)
         [new ListFilesTool(Workspace), new ReadFileTool(Workspace), new SearchCodeTool(Workspace), new RunTestsTool(Workspace), new OpenPullRequestTool(Workspace)]);
 
     static PolicyEvaluator Evaluator(ToolCatalog catalog) => new(
-        new PolicyStore(Options.Create(new PolicyOptions { Document = Policy }), NullLogger<PolicyStore>.Instance), catalog, Workspace, new NoLoad());
+        new PolicyStore(Options.Create(new PolicyOptions { Document = Policy }), NullLogger<PolicyStore>.Instance), catalog, Workspace, new NoLoad(), Agents.Core.Browser.NoBrowserFacts.Instance);
 
     static SessionMetadata Session(string org) => new(
         "s-catalog", "dana", org, RiskTier.Medium, DataSensitivity.Internal, "inventory-service", null, new BudgetLimits(8000, 2000, 40000, 1_000_000), DateTime.UtcNow);
