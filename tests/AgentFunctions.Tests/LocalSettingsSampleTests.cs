@@ -5,6 +5,8 @@ using Agents.Core.Budgets;
 using Agents.Core.Hosting;
 using Agents.Core.Load;
 using Agents.Core.Policy;
+using Agents.Core.Redaction;
+using Agents.Core.Telemetry;
 using Agents.Core.Sandbox;
 using Agents.Core.Slack;
 using Agents.Core.Models;
@@ -40,6 +42,8 @@ public class LocalSettingsSampleTests
         (AuthOptions.Section, typeof(AuthOptions)),
         (DevIssuerOptions.Section, typeof(DevIssuerOptions)),
         (RateLimitOptions.Section, typeof(RateLimitOptions)),
+        (TelemetryOptions.Section, typeof(TelemetryOptions)),
+        (RedactionOptions.Section, typeof(RedactionOptions)),
     ];
 
     [Fact]

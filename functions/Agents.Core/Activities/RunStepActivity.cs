@@ -5,7 +5,9 @@ using Agents.Core.Models;
 using Agents.Core.Orchestrations;
 using Agents.Core.Policy;
 using Agents.Core.Replay;
+using Agents.Core.Redaction;
 using Agents.Core.Storage;
+using Agents.Core.Telemetry;
 using Agents.Core.Tools;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
@@ -13,7 +15,7 @@ using Microsoft.Extensions.Logging;
 namespace Agents.Core.Activities;
 
 /// <summary>Runs one node of the Action Graph through its tool; the output is stored by reference and logged.</summary>
-public sealed class RunStepActivity(ToolCatalog catalog, PolicyEvaluator policy, IPayloadStore payloads, IEventLog events, ReplayTools replay, ILogger<RunStepActivity> logger)
+public sealed class RunStepActivity(ToolCatalog catalog, PolicyEvaluator policy, IPayloadStore payloads, IEventLog events, ReplayTools replay, Redactor redactor, ILogger<RunStepActivity> logger)
     : TaskActivity<RunStepRequest, StepResult>
 {
     const int PreviewChars = 240;
@@ -28,9 +30,11 @@ public sealed class RunStepActivity(ToolCatalog catalog, PolicyEvaluator policy,
         bool budgetExhausted = false;
         // The policy again, right before the tool runs: the decision may have changed since the plan was evaluated
         // (a new policy version, a different budget), and an approval only covers exactly what was approved.
-await policy.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(false);
-                IReadOnlyList<string> patchFiles = await EvaluatePolicyActivity.PatchFilesAsync(payloads, sessionId, input.Inputs, cancellationToken).ConfigureAwait(false);
+        await policy.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(false);
+        DateTimeOffset policyStarted = DateTimeOffset.UtcNow;
+        IReadOnlyList<string> patchFiles = await EvaluatePolicyActivity.PatchFilesAsync(payloads, sessionId, input.Inputs, cancellationToken).ConfigureAwait(false);
         PolicyDecision decision = policy.Evaluate(input.Session, input.Revision, input.Step, patchFiles, input.Budget);
+        TurnSpans.PolicyChecked(sessionId, input.Turn, input.Step, "run", decision, policyStarted);
         string? refusal = decision.Effective switch
         {
             PolicyEffect.Forbid => $"forbidden by policy {decision.PolicyVersion}: {decision.Reason}",
@@ -51,6 +55,7 @@ await policy.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(
             };
         }
 
+        using Activity? span = TurnSpans.StartTool(sessionId, input.Turn, input.Revision, input.Step);
         if (await replay.ServeAsync(input, cancellationToken).ConfigureAwait(false) is { } recorded)
         {
             output = recorded;
@@ -99,10 +104,16 @@ await policy.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(
         }
 
         long durationMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        AgentTelemetry.RecordStage(Stages.Tool, durationMs);
+        if (!output.Succeeded)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, output.Error);
+        }
+
         PayloadRef? outputRef = output.Content.Length == 0
             ? null
             : await payloads.PutTextAsync(sessionId, output.Content, output.ContentType, cancellationToken).ConfigureAwait(false);
-        string preview = Truncate(output.Succeeded ? output.Preview : output.Error ?? output.Preview);
+        string preview = Truncate(redactor.Redact(output.Succeeded ? output.Preview : output.Error ?? output.Preview));
 
         string type = output.Succeeded ? EventTypes.StepCompleted : EventTypes.StepFailed;
         var outputs = new Dictionary<string, string>();
@@ -132,7 +143,7 @@ await policy.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(
                 CostUsd = output.Model?.CostUsd,
                 Decision = output.Succeeded ? "succeeded" : "failed",
                 Actor = input.Approval?.Approver,
-                Inputs = new Dictionary<string, string> { ["tool"] = input.Step.Tool, ["args"] = Truncate(input.Step.Arguments) },
+                Inputs = new Dictionary<string, string> { ["tool"] = input.Step.Tool, ["args"] = Truncate(redactor.Redact(input.Step.Arguments)) },
                 Outputs = outputs.Count == 0 ? null : outputs,
                 Refs = refs.Count == 0 ? null : refs,
             },

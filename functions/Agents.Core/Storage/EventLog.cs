@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Agents.Core.Contracts;
+using Agents.Core.Redaction;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
@@ -28,7 +29,7 @@ public interface IEventLog
 /// append-position condition, so concurrent writers (parallel steps, other instances) never interleave or fork the chain:
 /// the loser reloads the tail and retries. Event ids are deterministic, so a retried activity appends nothing twice.
 /// </summary>
-public sealed class BlobEventLog(BlobContainers containers) : IEventLog
+public sealed class BlobEventLog(BlobContainers containers, Redactor redactor) : IEventLog
 {
     const int MaxAttempts = 30;
     readonly ConcurrentDictionary<string, Tail> tails = new(StringComparer.Ordinal);
@@ -65,7 +66,8 @@ public sealed class BlobEventLog(BlobContainers containers) : IEventLog
                 long seq = tail.NextSeq;
                 foreach (EventDraft draft in fresh)
                 {
-                    AgentEvent chained = Chain(ToEvent(draft, seq++), previous);
+                    // Redacted before hashing: the chain covers exactly what is stored.
+                    AgentEvent chained = Chain(this.Redacted(ToEvent(draft, seq++)), previous);
                     previous = chained.Hash;
                     appended.Add(chained);
                     text.Append(JsonSerializer.Serialize(chained, JsonDefaults.Web)).Append('\n');
@@ -126,6 +128,17 @@ public sealed class BlobEventLog(BlobContainers containers) : IEventLog
 
     /// <summary>The hash of an event is SHA-256 over the previous hash and the event's JSON with an empty hash field.</summary>
     public static string ComputeHash(AgentEvent e, string previousHash) => EventLogHash.Compute(e, previousHash);
+
+    AgentEvent Redacted(AgentEvent e) => e with
+    {
+        Summary = redactor.Redact(e.Summary),
+        Actor = e.Actor is null ? null : redactor.Redact(e.Actor),
+        Inputs = Redacted(e.Inputs),
+        Outputs = Redacted(e.Outputs),
+    };
+
+    IReadOnlyDictionary<string, string>? Redacted(IReadOnlyDictionary<string, string>? values) =>
+        values?.ToDictionary(kv => kv.Key, kv => redactor.Redact(kv.Value), StringComparer.Ordinal);
 
     static AgentEvent Chain(AgentEvent e, string previousHash) =>
         e with { PrevHash = previousHash, Hash = ComputeHash(e, previousHash) };
