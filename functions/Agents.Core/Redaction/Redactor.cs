@@ -190,7 +190,8 @@ public sealed partial class Redactor
     [GeneratedRegex(@"(?<!\d[ -]?)\b(\d{3}-\d{2}-\d{4}|[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]|\d{3}[- ]\d{3}[- ]\d{3}|\d{4} \d{4} \d{4})\b(?![- ]?\d)")]
     private static partial Regex NationalId();
 
-    [GeneratedRegex(@"(?<![\w.]|\d[ .-])(\+\d{1,3}[ .-]?)?(\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{3,4}[ .-]\d{3,4}\b(?![ .-]?\d)")]
+    // The + may arrive JSON-escaped (\u002B) when the text is serialized arguments.
+    [GeneratedRegex(@"(?<![\w.]|\d[ .-])((\+|\\u002[Bb])\d{1,3}[ .-]?)?(\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{3,4}[ .-]\d{3,4}\b(?![ .-]?\d)")]
     private static partial Regex Phone();
 
     [GeneratedRegex(@"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b")]

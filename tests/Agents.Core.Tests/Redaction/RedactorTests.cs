@@ -14,6 +14,7 @@ public sealed class RedactorTests
     [InlineData("write to dana.lee@contoso-mail.example today", "[email]")]
     [InlineData("call +44 20 7946 0958 now", "[phone]")]
     [InlineData("call (415) 555-0132 now", "[phone]")]
+    [InlineData("{\"title\":\"call \\u002B44 20 7946 0958\"}", "[phone]")]
     [InlineData("card 4111 1111 1111 1111 on file", "[card]")]
     [InlineData("card 5500-0000-0000-0004 on file", "[card]")]
     [InlineData("SSN 078-05-1120", "[national-id]")]
