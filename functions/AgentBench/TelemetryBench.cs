@@ -94,10 +94,10 @@ static class TelemetryBench
 
     static async Task<double> TurnAsync(SessionService sessions, DurableTaskClient client)
     {
-        ApiResult<SessionCreatedView> created = await sessions.CreateSessionAsync(new CreateSessionBody("bench", "bench", "medium", null, "bench", 3600, 300, 2));
+        ApiResult<SessionCreatedView> created = await sessions.CreateSessionAsync(new CreateSessionBody("bench", "bench", "medium", null, "bench", 3600, 300, 2), Bench);
         string sessionId = created.Value?.SessionId ?? throw new InvalidOperationException(created.Error?.Detail);
         var clock = Stopwatch.StartNew();
-        ApiResult<TurnAcceptedView> accepted = await sessions.SubmitTurnAsync(sessionId, new SubmitTurnBody("BENCH-READ: explain how paginate computes page boundaries", "bench"), null);
+        ApiResult<TurnAcceptedView> accepted = await sessions.SubmitTurnAsync(sessionId, new SubmitTurnBody("BENCH-READ: explain how paginate computes page boundaries", "bench"), null, Bench);
         if (accepted.Error is not null)
         {
             throw new InvalidOperationException(accepted.Error.Detail);
@@ -116,6 +116,8 @@ static class TelemetryBench
             await Task.Delay(2);
         }
     }
+
+    static readonly Caller Bench = new("bench", "bench", []);
 
     sealed class Toggle
     {

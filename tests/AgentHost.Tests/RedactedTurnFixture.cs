@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Agents.Core.Hosting;
+using Agents.Core.Sessions;
+using Agents.Edge.Auth;
 using Agents.Edge;
 using Agents.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -27,6 +29,7 @@ public sealed class RedactedTurnFixture : IAsyncLifetime
     WebApplication? slackServer;
     WebApplication? host;
     string? repositories;
+    HttpClient? approver;
 
     public ConcurrentQueue<Activity> Spans { get; } = new();
 
@@ -84,9 +87,17 @@ public sealed class RedactedTurnFixture : IAsyncLifetime
         builder.AddAgentHost();
         builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(new SpanSink(this.Spans)));
         this.host = builder.Build();
+        this.host.UseEdgeGate();
+        this.host.MapDevIssuer();
         this.host.MapAgentApi();
         await this.host.StartAsync();
-        this.Http = new HttpClient { BaseAddress = new Uri(this.host.Urls.First() + "/") };
+        var address = new Uri(this.host.Urls.First() + "/");
+        using var anonymous = new HttpClient { BaseAddress = address };
+        string issuer = await DevTokenIssuer.DiscoverIssuerAsync(anonymous, address)
+            ?? throw new InvalidOperationException("the host serves no dev issuer (Auth:DevIssuer:Enabled)");
+        var tokens = new DevTokenIssuer(DevSigningKeys.LoadOrCreate(settings["Auth:DevIssuer:KeyFile"]!), issuer);
+        this.Http = new HttpClient(new BearerHandler(tokens, new Caller("dana", "contoso", []))) { BaseAddress = address };
+        this.approver = new HttpClient(new BearerHandler(tokens, new Caller("lee", "contoso", ["approver"]))) { BaseAddress = address };
 
         await this.RunTurnAsync();
     }
@@ -101,7 +112,7 @@ public sealed class RedactedTurnFixture : IAsyncLifetime
         await this.KeepAsync("submit turn", await this.Http.PostAsJsonAsync($"api/sessions/{this.SessionId}/turns", new { input = ticket }));
 
         await Eventually.MatchAsync(() => this.GetTurnAsync(), t => t?["pendingApproval"] is JsonObject, TimeSpan.FromSeconds(60), "the approval request");
-        await this.KeepAsync("approve", await this.Http.PostAsJsonAsync($"api/sessions/{this.SessionId}/turns/1/approvals", new { decision = "approve", approver = "lee" }));
+        await this.KeepAsync("approve", await this.approver!.PostAsJsonAsync($"api/sessions/{this.SessionId}/turns/1/approvals", new { decision = "approve", approver = "lee" }));
         await Eventually.MatchAsync(() => this.GetTurnAsync(), t => (string?)t?["phase"] == "completed", TimeSpan.FromSeconds(60), "the turn to complete");
 
         await this.KeepAsync("session", await this.Http.GetAsync($"api/sessions/{this.SessionId}"));
@@ -156,6 +167,7 @@ public sealed class RedactedTurnFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         this.Http?.Dispose();
+        this.approver?.Dispose();
         if (this.host is not null)
         {
             await this.host.StopAsync();

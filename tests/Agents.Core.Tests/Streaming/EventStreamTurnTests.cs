@@ -25,14 +25,14 @@ public sealed class EventStreamTurnTests(StreamingFixture platform)
     {
         // Arrange: every send fails while the turn runs.
         platform.Topic.FailNext = int.MaxValue;
-        ApiResult<SessionCreatedView> created = await platform.Sessions.CreateSessionAsync(new CreateSessionBody("dana", "contoso", "medium", null, "stream", 3600, 300, 2));
+        ApiResult<SessionCreatedView> created = await platform.Sessions.CreateSessionAsync(new CreateSessionBody("dana", "contoso", "medium", null, "stream", 3600, 300, 2), SessionDriver.Dana);
         string session = created.Value!.SessionId;
 
         // Act: the turn, approved when asked
-        Assert.Null((await platform.Sessions.SubmitTurnAsync(session, new SubmitTurnBody(Ticket101, "dana"), null)).Error);
-        await Eventually.MatchAsync(() => platform.Sessions.GetTurnAsync(session, 1), t => t.Value?.PendingApproval is not null, TimeSpan.FromSeconds(60), "approval request");
-        Assert.Null((await platform.Sessions.SubmitApprovalAsync(session, 1, new ApprovalBody("approve", "lee", null, null), "api")).Error);
-        TurnView done = (await Eventually.MatchAsync(() => platform.Sessions.GetTurnAsync(session, 1), t => t.Value?.Phase == "completed", TimeSpan.FromSeconds(60), "turn completed")).Value!;
+        Assert.Null((await platform.Sessions.SubmitTurnAsync(session, new SubmitTurnBody(Ticket101, "dana"), null, SessionDriver.Dana)).Error);
+        await Eventually.MatchAsync(() => platform.Sessions.GetTurnAsync(session, 1, SessionDriver.Dana), t => t.Value?.PendingApproval is not null, TimeSpan.FromSeconds(60), "approval request");
+        Assert.Null((await platform.Sessions.SubmitApprovalAsync(session, 1, new ApprovalBody("approve", "lee", null, null), "api", SessionDriver.Lee)).Error);
+        TurnView done = (await Eventually.MatchAsync(() => platform.Sessions.GetTurnAsync(session, 1, SessionDriver.Dana), t => t.Value?.Phase == "completed", TimeSpan.FromSeconds(60), "turn completed")).Value!;
         await Eventually.MatchAsync(() => Task.FromResult(platform.Topic.Failures), f => f >= 2, TimeSpan.FromSeconds(30), "publish attempts while down");
         int deliveredWhileDown = platform.Topic.Delivered.Count(m => m.SessionId == session);
 
