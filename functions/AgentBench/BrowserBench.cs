@@ -139,7 +139,13 @@ static class BrowserBench
             return Task.FromResult(new PayloadRef(sha, content.Length, contentType));
         }
 
+        public Task<PayloadRef> PutPrivateAsync(string sessionId, ReadOnlyMemory<byte> content, string contentType, string kind, CancellationToken cancellationToken = default) =>
+            this.PutAsync(sessionId, content, contentType, cancellationToken);
+
         public Task<byte[]?> GetAsync(string sessionId, string sha256, CancellationToken cancellationToken = default) =>
             Task.FromResult(this.blobs.TryGetValue($"{sessionId}/{sha256}", out byte[]? b) ? b : null);
+
+        public async Task<StoredPayload?> ReadAsync(string sessionId, string sha256, CancellationToken cancellationToken = default) =>
+            await this.GetAsync(sessionId, sha256, cancellationToken) is { } content ? new StoredPayload(content, "application/octet-stream", null) : null;
     }
 }

@@ -55,11 +55,21 @@ if (what is "retrieval")
     return 0;
 }
 
+if (what is "redaction" or "all")
+{
+    report["redaction"] = RedactionBench.Run(TimeSpan.FromSeconds(3));
+}
+
+if (what is "telemetry")
+{
+    report["telemetry"] = await TelemetryBench.RunAsync(turnsPerMode: args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30);
+}
+
 if (report.Count == 0)
 {
-    Console.Error.WriteLine("usage: agent-bench [router|tokens|cost|policy|wasm|stream|browser [rounds] [png|jpeg]|edge|all|retrieval]");
+    Console.Error.WriteLine("usage: agent-bench [router|tokens|cost|policy|wasm|redaction|stream|browser [rounds] [png|jpeg]|edge|all] | agent-bench retrieval | agent-bench telemetry [turns per mode]");
     return 2;
 }
 
-Results.Write("router-bench.json", report);
+Results.Write(what switch { "telemetry" => "telemetry-bench.json", "redaction" => "redaction-bench.json", _ => "router-bench.json" }, report);
 return 0;

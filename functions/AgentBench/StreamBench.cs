@@ -29,8 +29,8 @@ static class StreamBench
         var topic = new InstantTopic();
         var store = new EventStreamStore(storage, options);
         var publisher = new EventStreamPublisher(store, topic, options, TimeProvider.System, NullLogger<EventStreamPublisher>.Instance);
-        var plain = new BlobEventLog(storage);
-        var marking = new StreamingEventLog(new BlobEventLog(storage), store, publisher, NullLogger<StreamingEventLog>.Instance);
+        var plain = new BlobEventLog(storage, Agents.Core.Redaction.Redactor.Default);
+        var marking = new StreamingEventLog(new BlobEventLog(storage, Agents.Core.Redaction.Redactor.Default), store, publisher, NullLogger<StreamingEventLog>.Instance);
 
         // 1. One append of 3 events, without and with the pending marker.
         await AppendAsync(plain, "warm-plain", 0);

@@ -128,8 +128,7 @@ public static class AgentApi
         ApiResult<IReadOnlyList<AgentEvent>> result = await sessions.GetEventsAsync(sessionId, caller, request.HttpContext.RequestAborted).ConfigureAwait(false);
         return EdgeResults.From(result, events =>
         {
-            string lines = string.Concat(events.Select(e => JsonSerializer.Serialize(e, JsonDefaults.Web) + "\n"));
-            return Results.Text(lines, "application/x-ndjson; charset=utf-8");
+            return new RedactedResults.Lines(events.Select(e => JsonSerializer.Serialize(e, JsonDefaults.Web)), "application/x-ndjson; charset=utf-8");
         });
     }
 
@@ -147,7 +146,7 @@ public static class AgentApi
         }
 
         ApiResult<Payload> result = await sessions.GetPayloadAsync(sessionId, sha256, caller, request.HttpContext.RequestAborted).ConfigureAwait(false);
-        return EdgeResults.From(result, payload => Results.Bytes(payload.Content, payload.ContentType));
+        return EdgeResults.From(result, payload => new RedactedResults.Payload(payload.Content, payload.ContentType));
     }
 
     static int? ParseTurn(string turn) =>

@@ -9,7 +9,7 @@ public static class EdgeResults
 {
     public static IResult Json<T>(T value, int status = StatusCodes.Status200OK, string? location = null)
     {
-        IResult json = Results.Json(value, JsonDefaults.Web, statusCode: status);
+        IResult json = new RedactedResults.Json(value, typeof(T), status);
         return location is null ? json : json.WithHeader("Location", location);
     }
 
@@ -24,13 +24,7 @@ public static class EdgeResults
 
     public static IResult Problem(int status, string title, string detail, IReadOnlyDictionary<string, string[]>? errors = null)
     {
-        var extensions = new Dictionary<string, object?>();
-        if (errors is not null)
-        {
-            extensions["errors"] = errors;
-        }
-
-        return Results.Problem(detail: detail, statusCode: status, title: title, extensions: extensions);
+        return new RedactedResults.Problem(status, title, detail, errors);
     }
 
     public static int StatusOf(ApiErrorKind kind) => kind switch

@@ -8,6 +8,8 @@ using Agents.Core.Hosting;
 using Agents.Core.Load;
 using Agents.Core.LongTermMemory;
 using Agents.Core.Policy;
+using Agents.Core.Redaction;
+using Agents.Core.Telemetry;
 using Agents.Core.Sandbox;
 using Agents.Core.Slack;
 using Agents.Core.Models;
@@ -47,6 +49,8 @@ public class LocalSettingsSampleTests
         (CredentialOptions.Section, typeof(CredentialOptions)),
         (KeyVaultOptions.Section, typeof(KeyVaultOptions)),
         (PublishingOptions.Section, typeof(PublishingOptions)),
+        (TelemetryOptions.Section, typeof(TelemetryOptions)),
+        (RedactionOptions.Section, typeof(RedactionOptions)),
     ];
 
     [Fact]

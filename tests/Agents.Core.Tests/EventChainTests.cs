@@ -1,4 +1,5 @@
 using Agents.Core.Contracts;
+using Agents.Core.Redaction;
 using Agents.Core.Storage;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Options;
@@ -108,7 +109,7 @@ public sealed class EventChainTests(PlatformFixture platform)
         await container.GetBlobClient($"{session}.jsonl").UploadAsync(BinaryData.FromString(string.Concat(lines.Select(l => l + "\n"))), overwrite: true);
     }
 
-    BlobEventLog NewLog() => new(this.Containers());
+    BlobEventLog NewLog() => new(this.Containers(), Redactor.Default);
 
     BlobContainers Containers() => new(Options.Create(new StorageOptions { ConnectionString = platform.Azurite.ConnectionString }));
 }

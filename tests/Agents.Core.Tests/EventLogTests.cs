@@ -1,5 +1,7 @@
 using Agents.Core.Contracts;
+using Agents.Core.Redaction;
 using Agents.Core.Storage;
+using Agents.Testing;
 using Microsoft.Extensions.Options;
 
 namespace Agents.Core.Tests;
@@ -49,7 +51,50 @@ public sealed class EventLogTests(PlatformFixture platform)
         Assert.Null(await store.GetAsync("other-session", first.Sha256));
     }
 
-    BlobEventLog NewLog() => new(this.Containers());
+    [Fact]
+    public async Task Append_DraftWithPersonalData_StoresItRedactedAndTheChainStillVerifies()
+    {
+        // Arrange
+        BlobEventLog log = new(this.Containers(), new Redactor([SecretsCorpus.ConfiguredPattern]));
+        string session = $"redact-{Guid.NewGuid():N}";
+        EventDraft draft = Draft(session, "e1") with
+        {
+            Summary = $"mail {SecretsCorpus.Values["email"]}",
+            Actor = SecretsCorpus.Values["email"],
+            Inputs = new Dictionary<string, string> { ["ticket"] = SecretsCorpus.Text("ticket") },
+            Outputs = new Dictionary<string, string> { ["customer"] = SecretsCorpus.CustomerId },
+        };
+
+        // Act
+        await log.AppendAsync(session, [draft]);
+        IReadOnlyList<AgentEvent> stored = await log.ReadAsync(session);
+
+        // Assert
+        AgentEvent e = Assert.Single(stored);
+        Assert.Equal("mail [email]", e.Summary);
+        Assert.Equal("[email]", e.Actor);
+        Assert.Equal("[redacted]", e.Outputs!["customer"]);
+        Assert.DoesNotContain(SecretsCorpus.Values.Values, v => e.Inputs!["ticket"].Contains(v, StringComparison.Ordinal));
+        EventLogAssert.IsIntactAndExactlyOnce(stored);
+    }
+
+    [Fact]
+    public async Task Payloads_PrivateKind_AreReadableByTheCoreAndMarkedPrivate()
+    {
+        // Arrange
+        var store = new BlobPayloadStore(this.Containers());
+
+        // Act
+        PayloadRef prompt = await store.PutPrivateTextAsync("payload-test", "[system] private prompt", PayloadKinds.Prompt);
+        PayloadRef file = await store.PutTextAsync("payload-test", "a public file");
+
+        // Assert
+        Assert.Equal("[system] private prompt", await store.GetTextAsync("payload-test", prompt));
+        Assert.True((await store.ReadAsync("payload-test", prompt.Sha256))!.IsPrivate);
+        Assert.False((await store.ReadAsync("payload-test", file.Sha256))!.IsPrivate);
+    }
+
+    BlobEventLog NewLog() => new(this.Containers(), Redactor.Default);
 
     BlobContainers Containers() => new(Options.Create(new StorageOptions { ConnectionString = platform.Azurite.ConnectionString }));
 

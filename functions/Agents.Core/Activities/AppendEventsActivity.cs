@@ -1,6 +1,7 @@
 using Agents.Core.Browser;
 using Agents.Core.Contracts;
 using Agents.Core.Storage;
+using Agents.Core.Telemetry;
 using Microsoft.DurableTask;
 
 namespace Agents.Core.Activities;
@@ -13,6 +14,15 @@ public sealed class AppendEventsActivity(IEventLog events, IApprovalNotifier not
     public async Task<int> ExecuteAsync(AppendEventsRequest input, CancellationToken cancellationToken = default)
     {
         int appended = (await events.AppendAsync(input.SessionId, input.Events, cancellationToken).ConfigureAwait(false)).Count;
+        foreach (RecordedSpan span in input.Spans)
+        {
+            TurnTrace.Record(span.Name, input.SessionId, span.Turn, span.Start, span.End, span.Attributes.Select(a => new KeyValuePair<string, object?>(a.Key, a.Value)));
+            if (span.Stage is { } stage)
+            {
+                AgentTelemetry.RecordStage(stage, (span.End - span.Start).TotalMilliseconds);
+            }
+        }
+
         if (input.Close is { } close)
         {
             await notifier.CloseAsync(close, cancellationToken).ConfigureAwait(false);

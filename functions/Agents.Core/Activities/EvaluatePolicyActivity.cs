@@ -2,6 +2,7 @@ using Agents.Core.Contracts;
 using Agents.Core.Orchestrations;
 using Agents.Core.Policy;
 using Agents.Core.Storage;
+using Agents.Core.Telemetry;
 using Agents.Core.Tools;
 using Microsoft.DurableTask;
 
@@ -24,8 +25,10 @@ public sealed class EvaluatePolicyActivity(PolicyEvaluator evaluator, IPayloadSt
         await evaluator.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(false);
         foreach (PlanStep step in input.Steps)
         {
+            DateTimeOffset started = DateTimeOffset.UtcNow;
             IReadOnlyList<string> patchFiles = await PatchFilesAsync(payloads, sessionId, input.Inputs.GetValueOrDefault(step.Id) ?? [], cancellationToken).ConfigureAwait(false);
             PolicyDecision decision = evaluator.Evaluate(input.Session, input.Revision, step, patchFiles, input.Budget);
+            TurnSpans.PolicyChecked(sessionId, input.Turn, step, "plan", decision, started);
             decisions.Add(new StepDecision(step.Id, decision));
             log.Add(PolicyEvents.Evaluated(sessionId, input.Turn, input.Revision, step, decision, "plan"));
         }

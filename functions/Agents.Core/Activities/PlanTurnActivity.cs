@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Agents.Core.Contracts;
 using Agents.Core.Load;
@@ -7,6 +8,7 @@ using Agents.Core.Orchestrations;
 using Agents.Core.Planning;
 using Agents.Core.Policy;
 using Agents.Core.Storage;
+using Agents.Core.Telemetry;
 using Agents.Core.Tools;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
@@ -34,6 +36,22 @@ public sealed class PlanTurnActivity(
     public async Task<PlanTurnResult> ExecuteAsync(PlanTurnRequest input, CancellationToken cancellationToken = default)
     {
         string sessionId = input.Session.SessionId;
+        long started = Stopwatch.GetTimestamp();
+        using Activity? span = TurnTrace.Start(TurnSpans.Plan, sessionId, input.Turn);
+        span?.SetTag(SpanAttributes.Revision, input.Revision);
+        try
+        {
+            return await this.PlanAsync(input, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            AgentTelemetry.RecordStage(Stages.Plan, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    async Task<PlanTurnResult> PlanAsync(PlanTurnRequest input, CancellationToken cancellationToken)
+    {
+        string sessionId = input.Session.SessionId;
         string prefix = $"{Ids.TurnInstanceId(sessionId, input.Turn)}/r{input.Revision}";
         var log = new List<EventDraft>();
         if (input.Revision == 0)
@@ -46,6 +64,7 @@ public sealed class PlanTurnActivity(
             });
         }
 
+        Activity? promptSpan = TurnTrace.Start(TurnSpans.PromptBuild, sessionId, input.Turn);
         string ticket = await payloads.GetTextAsync(sessionId, input.Input, cancellationToken).ConfigureAwait(false);
         string? previousPlan = input.PreviousPlan is null ? null : await payloads.GetTextAsync(sessionId, input.PreviousPlan, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string> files = workspace.Exists(input.Session.Repository) ? workspace.Files(workspace.RootOf(input.Session.Repository)) : [];
@@ -71,7 +90,12 @@ public sealed class PlanTurnActivity(
         {
             messages = Prompts.Plan(input.Session, ticket, available.Definitions, files, previousPlan, input.ReviewerRationale, memory);
         }
-        PayloadRef promptRef = await payloads.PutTextAsync(sessionId, string.Join("\n\n", messages.Select(m => $"[{m.Role}]\n{m.Text}")), cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        // The prompt is private working state: the model sees it, the core reads it, the API never serves it.
+        PayloadRef promptRef = await payloads.PutPrivateTextAsync(sessionId, string.Join("\n\n", messages.Select(m => $"[{m.Role}]\n{m.Text}")), PayloadKinds.Prompt, cancellationToken).ConfigureAwait(false);
+        promptSpan?.SetTag("agentfunctions.prompt.messages", messages.Count);
+        promptSpan?.SetTag("agentfunctions.prompt.tools", available.Definitions.Count);
+        promptSpan?.Dispose();
 
         var request = new ModelRequest(
             Prompts.PlanPurpose,

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Agents.Core.Contracts;
 using Agents.Core.Orchestrations;
 using Agents.Core.Storage;
+using Agents.Core.Telemetry;
 using Microsoft.DurableTask;
 
 namespace Agents.Core.Activities;
@@ -34,6 +36,10 @@ public sealed class RequestApprovalActivity(IEventLog events, IApprovalNotifier 
                 ["bindings"] = string.Join(",", input.Approval.Bindings.Select(b => $"{b.Key}:{b.Value}")),
             },
         };
+
+        using Activity? span = TurnTrace.Start(TurnSpans.RequestApproval, sessionId, input.Turn);
+        span?.SetTag(SpanAttributes.ApprovalId, input.Approval.ApprovalId);
+        span?.SetTag(SpanAttributes.Step, string.Join(",", input.Steps.Select(s => s.Id)));
 
         // Logged before anyone is told, so a decision can never arrive for a request the log does not know.
         await events.AppendAsync(sessionId, [.. input.Events, requested], cancellationToken).ConfigureAwait(false);

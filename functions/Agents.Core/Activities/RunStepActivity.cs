@@ -7,7 +7,9 @@ using Agents.Core.Orchestrations;
 using Agents.Core.Policy;
 using Agents.Core.Redaction;
 using Agents.Core.Replay;
+using Agents.Core.Redaction;
 using Agents.Core.Storage;
+using Agents.Core.Telemetry;
 using Agents.Core.Tools;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
@@ -40,8 +42,10 @@ public sealed class RunStepActivity(
         // The policy again, right before the tool runs: the decision may have changed since the plan was evaluated
         // (a new policy version, a different budget), and an approval only covers exactly what was approved.
         await policy.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(false);
+        DateTimeOffset policyStarted = DateTimeOffset.UtcNow;
         IReadOnlyList<string> patchFiles = await EvaluatePolicyActivity.PatchFilesAsync(payloads, sessionId, input.Inputs, cancellationToken).ConfigureAwait(false);
         PolicyDecision decision = policy.Evaluate(input.Session, input.Revision, input.Step, patchFiles, input.Budget);
+        TurnSpans.PolicyChecked(sessionId, input.Turn, input.Step, "run", decision, policyStarted);
         string? refusal = decision.Effective switch
         {
             PolicyEffect.Forbid => $"forbidden by policy {decision.PolicyVersion}: {decision.Reason}",
@@ -62,6 +66,7 @@ public sealed class RunStepActivity(
             };
         }
 
+        using Activity? span = TurnSpans.StartTool(sessionId, input.Turn, input.Revision, input.Step);
         // A replay serves the recorded output instead of running the tool: nothing runs, so no credential is issued.
         ToolOutput? recorded = await replay.ServeAsync(input, cancellationToken).ConfigureAwait(false);
         catalog.TryGet(input.Step.Tool, out IAgentTool? tool);
@@ -138,12 +143,18 @@ public sealed class RunStepActivity(
         }
 
         long durationMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        AgentTelemetry.RecordStage(Stages.Tool, durationMs);
+        if (!output.Succeeded)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, output.Error);
+        }
+
         PayloadRef? outputRef = output.Content.Length == 0
             ? null
             : await payloads.PutTextAsync(sessionId, output.Content, output.ContentType, cancellationToken).ConfigureAwait(false);
-        // The preview and error travel into the orchestration's history and the API: no fetched secret goes with them.
-        string preview = Truncate(redactor.RedactSecrets(output.Succeeded ? output.Preview : output.Error ?? output.Preview));
-        string? error = output.Succeeded ? null : redactor.RedactSecrets(output.Error);
+        // The preview and error travel into the orchestration's history and the API: redacted, fetched secrets included.
+        string preview = Truncate(redactor.Redact(output.Succeeded ? output.Preview : output.Error ?? output.Preview));
+        string? error = output.Succeeded ? null : redactor.Redact(output.Error);
 
         string type = output.Succeeded ? EventTypes.StepCompleted : EventTypes.StepFailed;
         var outputs = new Dictionary<string, string>();
@@ -174,8 +185,8 @@ public sealed class RunStepActivity(
                 Decision = output.Succeeded ? "succeeded" : "failed",
                 Actor = input.Approval?.Approver,
                 Inputs = credential is null
-                    ? new Dictionary<string, string> { ["tool"] = input.Step.Tool, ["args"] = Truncate(input.Step.Arguments) }
-                    : new Dictionary<string, string> { ["tool"] = input.Step.Tool, ["args"] = Truncate(input.Step.Arguments), ["credential"] = credential.Describe() },
+                    ? new Dictionary<string, string> { ["tool"] = input.Step.Tool, ["args"] = Truncate(redactor.Redact(input.Step.Arguments)) }
+                    : new Dictionary<string, string> { ["tool"] = input.Step.Tool, ["args"] = Truncate(redactor.Redact(input.Step.Arguments)), ["credential"] = credential.Describe() },
                 Outputs = outputs.Count == 0 ? null : outputs,
                 Refs = refs.Count == 0 ? null : refs,
             },

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Agents.Core.Budgets;
 using Agents.Core.Contracts;
@@ -5,6 +6,7 @@ using Agents.Core.Load;
 using Agents.Core.Models;
 using Agents.Core.Planning;
 using Agents.Core.Storage;
+using Agents.Core.Telemetry;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 
@@ -29,6 +31,29 @@ public sealed class SummarizeTurnActivity(
     public override Task<SummarizeTurnResult> RunAsync(TaskActivityContext context, SummarizeTurnRequest input) => this.ExecuteAsync(input);
 
     public async Task<SummarizeTurnResult> ExecuteAsync(SummarizeTurnRequest input, CancellationToken cancellationToken = default)
+    {
+        string sessionId = input.Session.SessionId;
+        SummarizeTurnResult result;
+        using (Activity? span = TurnTrace.Start(TurnSpans.Summarize, sessionId, input.Turn))
+        {
+            result = await this.SummarizeAsync(input, cancellationToken).ConfigureAwait(false);
+        }
+
+        DateTime ended = DateTime.UtcNow;
+        AgentTelemetry.RecordStage(Stages.Turn, (ended - input.TurnStartedAt).TotalMilliseconds);
+        TokenUsage tokens = input.TokensSoFar + (result.Model?.Tokens ?? TokenUsage.Zero);
+        TurnTrace.RecordTurn(sessionId, input.Turn, input.TurnStartedAt, ended,
+        [
+            new(SpanAttributes.Outcome, input.Outcome.Snake()),
+            new(SpanAttributes.Revision, input.Revision),
+            new(SpanAttributes.InputTokens, tokens.InputTokens),
+            new(SpanAttributes.OutputTokens, tokens.OutputTokens),
+            new(SpanAttributes.CostUsd, (double)(input.CostSoFar + (result.Model?.CostUsd ?? 0))),
+        ]);
+        return result;
+    }
+
+    async Task<SummarizeTurnResult> SummarizeAsync(SummarizeTurnRequest input, CancellationToken cancellationToken)
     {
         string sessionId = input.Session.SessionId;
         string facts = Facts(input);

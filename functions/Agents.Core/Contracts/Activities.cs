@@ -118,8 +118,21 @@ public sealed record RequestApprovalRequest(
     public IReadOnlyList<EventDraft> Events { get; init; } = [];
 }
 
+/// <summary>
+/// A span the orchestrator knows the times of but cannot emit itself (it holds no Activity across replays), such as the
+/// wait for an approval: an activity records it in the turn's trace.
+/// </summary>
+public sealed record RecordedSpan(string Name, int Turn, DateTime Start, DateTime End, IReadOnlyDictionary<string, string> Attributes)
+{
+    /// <summary>When set, the duration is also recorded in the stage latency histogram under this stage.</summary>
+    public string? Stage { get; init; }
+}
+
 public sealed record AppendEventsRequest(string SessionId, IReadOnlyList<EventDraft> Events)
 {
+    /// <summary>Spans to record in the turn's trace (see <see cref="RecordedSpan"/>).</summary>
+    public IReadOnlyList<RecordedSpan> Spans { get; init; } = [];
+
     /// <summary>A posted approval request to update with its outcome (for example the Slack message).</summary>
     public CloseApproval? Close { get; init; }
 }
@@ -144,6 +157,9 @@ public sealed record SummarizeTurnRequest(
     public TokenAllotment? Allotment { get; init; }
 
     public DateTime AcceptedAt { get; init; }
+
+    /// <summary>When the turn orchestration started (from its context): the start of the turn span.</summary>
+    public DateTime TurnStartedAt { get; init; }
 
     /// <summary>Orchestrator-level events to append in the same call (saves a round trip).</summary>
     public IReadOnlyList<EventDraft> Events { get; init; } = [];

@@ -11,15 +11,18 @@ using Agents.Core.Sandbox;
 using Agents.Core.Policy;
 using Agents.Core.Publishing;
 using Agents.Core.Replay;
+using Agents.Core.Redaction;
 using Agents.Core.Sessions;
 using Agents.Core.Slack;
 using Agents.Core.Storage;
 using Agents.Core.Streaming;
+using Agents.Core.Telemetry;
 using Agents.Core.Tools;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Agents.Core.Hosting;
@@ -50,6 +53,9 @@ public static class AgentPlatform
         services.AddOptions<BrowserOptions>().Bind(configuration.GetSection(BrowserOptions.Section)).ValidateDataAnnotations()
             .Validate(BrowserOptions.HasValidOrigins, "Browser:AllowedOrigins and Browser:RepositoryOrigins entries must be origins: scheme://host[:port], http or https, no path")
             .ValidateOnStart();
+
+        services.AddAgentRedaction(configuration);
+        services.AddAgentTelemetry(configuration);
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(Redaction.Redactor.Default);
@@ -127,6 +133,22 @@ public static class AgentPlatform
 
         // Last: it decorates the event log registered above.
         services.AddEventStream(configuration);
+        return services;
+    }
+
+    /// <summary>One redactor (built-in detectors plus configured patterns) for every sink, and logs redacted for every provider.</summary>
+    public static IServiceCollection AddAgentRedaction(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RedactionOptions>().Bind(configuration.GetSection(RedactionOptions.Section));
+        services.TryAddSingleton(sp => new Redactor(sp.GetRequiredService<IOptions<RedactionOptions>>()));
+        services.AddLogging();
+        services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(sp => new RedactingLoggerFactory(
+            new LoggerFactory(
+                sp.GetServices<ILoggerProvider>(),
+                sp.GetRequiredService<IOptionsMonitor<LoggerFilterOptions>>(),
+                sp.GetService<IOptions<LoggerFactoryOptions>>(),
+                sp.GetService<IExternalScopeProvider>()),
+            sp.GetRequiredService<Redactor>())));
         return services;
     }
 

@@ -145,13 +145,21 @@ public sealed class ModelRouter(
             ChatResponse response;
             CandidateOptions used;
             long ms;
+            using Activity? span = this.StartChatSpan(candidates[0], request, tier, outputCap, attempt);
             try
             {
-                (response, used, ms) = await this.CallAsync(candidates, messages, outputCap, request, context, attempt, log, cancellationToken).ConfigureAwait(false);
+                (response, used, ms) = await this.CallAsync(candidates, messages, outputCap, request, context, attempt, log, span, cancellationToken).ConfigureAwait(false);
             }
-            catch (ModelUnavailableException unavailable) when (spent.Total > 0)
+            catch (ModelUnavailableException unavailable)
             {
-                throw new ModelUnavailableException(unavailable.Message, unavailable.InnerException) { Spent = Spent() };
+                span?.SetStatus(ActivityStatusCode.Error, unavailable.Message);
+                span?.SetTag(SpanAttributes.ErrorType, unavailable.InnerException?.GetType().Name ?? nameof(ModelUnavailableException));
+                if (spent.Total > 0)
+                {
+                    throw new ModelUnavailableException(unavailable.Message, unavailable.InnerException) { Spent = Spent() };
+                }
+
+                throw;
             }
 
             int input = (int?)response.Usage?.InputTokenCount ?? promptTokens;
@@ -168,7 +176,17 @@ public sealed class ModelRouter(
             AgentTelemetry.Tokens.Add(input, new("gen_ai.request.model", used.Model), new("direction", "input"));
             AgentTelemetry.Tokens.Add(output, new("gen_ai.request.model", used.Model), new("direction", "output"));
             AgentTelemetry.Cost.Add((double)callCost, new KeyValuePair<string, object?>("gen_ai.request.model", used.Model));
-            AgentTelemetry.ModelLatency.Record(ms, new KeyValuePair<string, object?>("gen_ai.request.model", used.Model));
+            AgentTelemetry.RecordStage(Stages.ModelCall, ms);
+            if (span is not null)
+            {
+                span.SetTag(SpanAttributes.ResponseModel, model);
+                span.SetTag(SpanAttributes.ProviderName, ProviderName(used));
+                span.SetTag(SpanAttributes.System, ProviderName(used));
+                span.SetTag(SpanAttributes.InputTokens, input);
+                span.SetTag(SpanAttributes.OutputTokens, output);
+                span.SetTag(SpanAttributes.FinishReasons, new[] { response.FinishReason?.Value ?? "unknown" });
+                span.SetTag(SpanAttributes.CostUsd, (double)callCost);
+            }
             log.Add(this.Event(context, request.Purpose, $"a{attempt}/called", EventTypes.ModelCalled, $"{request.Purpose} by {model} ({used.Provider})") with
             {
                 Model = model,
@@ -222,8 +240,22 @@ public sealed class ModelRouter(
         ModelCallContext context,
         int attempt,
         List<EventDraft> log,
+        Activity? span,
         CancellationToken cancellationToken)
     {
+        int failovers = 0;
+        void Failover(string from, string reason, string to)
+        {
+            failovers++;
+            span?.SetTag(SpanAttributes.Failovers, failovers);
+            span?.AddEvent(new ActivityEvent("gen_ai.failover", tags: new ActivityTagsCollection
+            {
+                ["from"] = from,
+                ["reason"] = reason,
+                ["to"] = to,
+            }));
+        }
+
         using var callLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         callLimit.CancelAfter(TimeSpan.FromSeconds(this.Settings.Resilience.CallTimeoutSeconds));
         Exception? last = null;
@@ -261,6 +293,7 @@ public sealed class ModelRouter(
             {
                 // The call's own time limit ran out during an attempt: no time left for another candidate.
                 last = e;
+                Failover(candidate.ToString(), "call_time_limit", "none");
                 log.Add(this.Event(context, request.Purpose, $"a{attempt}/failover/{i}", "model.failover", $"{candidate} did not answer within the call's time limit") with
                 {
                     Decision = "failover",
@@ -272,6 +305,7 @@ public sealed class ModelRouter(
             {
                 last = e;
                 string next = i + 1 < candidates.Count ? candidates[i + 1].ToString() : "none left";
+                Failover(candidate.ToString(), ModelFailures.Classify(e).Snake(), next);
                 log.Add(this.Event(context, request.Purpose, $"a{attempt}/failover/{i}", "model.failover", $"{candidate} failed ({ModelFailures.Describe(e)}); next: {next}") with
                 {
                     Decision = "failover",
@@ -319,6 +353,44 @@ public sealed class ModelRouter(
             .AddTimeout(TimeSpan.FromSeconds(r.AttemptTimeoutSeconds))
             .Build();
     });
+
+    /// <summary>One span per attempt (a repair is a new attempt): <c>chat {model}</c> with the GenAI attributes; failovers are its events.</summary>
+    Activity? StartChatSpan(CandidateOptions first, ModelRequest request, ModelTier tier, int outputCap, int attempt)
+    {
+        Activity? span = AgentTelemetry.Source.StartActivity($"chat {first.Model}", ActivityKind.Client);
+        if (span is null)
+        {
+            return null;
+        }
+
+        span.SetTag(SpanAttributes.OperationName, "chat");
+        span.SetTag(SpanAttributes.RequestModel, first.Model);
+        span.SetTag(SpanAttributes.ProviderName, ProviderName(first));
+        span.SetTag(SpanAttributes.System, ProviderName(first));
+        span.SetTag(SpanAttributes.RequestMaxTokens, outputCap);
+        span.SetTag(SpanAttributes.Purpose, request.Purpose);
+        span.SetTag(SpanAttributes.Tier, tier.Snake());
+        span.SetTag(SpanAttributes.Attempts, attempt + 1);
+        span.SetTag(SpanAttributes.SessionId, request.Context.Session.SessionId);
+        span.SetTag(SpanAttributes.Turn, request.Context.Turn);
+        if (request.Context.Step is { } step)
+        {
+            span.SetTag(SpanAttributes.Step, step);
+        }
+
+        return span;
+    }
+
+    /// <summary>The GenAI convention's provider names (<c>gen_ai.provider.name</c>).</summary>
+    string ProviderName(CandidateOptions candidate) =>
+        this.Settings.EffectiveProviders.TryGetValue(candidate.Provider, out ProviderOptions? provider)
+            ? provider.Kind switch
+            {
+                ModelProviderKind.AzureOpenAI => "azure.ai.openai",
+                ModelProviderKind.OpenAICompatible => "openai",
+                _ => "offline",
+            }
+            : candidate.Provider;
 
     EventDraft Event(ModelCallContext context, string purpose, string suffix, string type, string summary) =>
         new($"{context.Scope}/model/{purpose}/{suffix}", type, context.Session.SessionId, summary)

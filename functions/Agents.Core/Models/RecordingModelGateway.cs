@@ -41,7 +41,7 @@ public sealed class RecordingModelGateway(ModelRouter router, IPayloadStore payl
 
         async Task<EventDraft> Recorded(EventDraft e)
         {
-            PayloadRef answer = await payloads.PutTextAsync(sessionId, e.RawResponse!, ContentType, cancellationToken).ConfigureAwait(false);
+            PayloadRef answer = await payloads.PutPrivateAsync(sessionId, System.Text.Encoding.UTF8.GetBytes(e.RawResponse!), ContentType, PayloadKinds.ModelResponse, cancellationToken).ConfigureAwait(false);
             return e with
             {
                 RawResponse = null,

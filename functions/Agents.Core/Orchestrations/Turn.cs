@@ -33,6 +33,7 @@ public static class Turn
         readonly string instanceId = Ids.TurnInstanceId(input.Session.SessionId, input.Turn);
         readonly List<ApprovalRecord> approvals = [];
         readonly List<EventDraft> pendingEvents = [];
+        readonly List<RecordedSpan> pendingSpans = [];
         readonly DateTime startedAt = context.CurrentUtcDateTime;
         TurnPhase phase = TurnPhase.Planning;
         int revision;
@@ -136,6 +137,7 @@ public static class Turn
                     Error = this.error,
                     Allotment = summaryAllotment,
                     AcceptedAt = input.AcceptedAt,
+                    TurnStartedAt = this.startedAt,
                     Events = this.TakeEvents(),
                 },
                 ActivityRetry);
@@ -612,6 +614,15 @@ public static class Turn
         string? RecordApproval(ActionGraph graph, ApprovalRecord record)
         {
             this.approvals.Add(record);
+            this.pendingSpans.Add(new RecordedSpan(Telemetry.TurnSpans.ApprovalWait, input.Turn, record.RequestedAt, record.ResolvedAt, new Dictionary<string, string>
+            {
+                [Telemetry.SpanAttributes.ApprovalId] = record.ApprovalId,
+                [Telemetry.SpanAttributes.ApprovalResolution] = record.Resolution.Snake(),
+                [Telemetry.SpanAttributes.Step] = string.Join(",", record.Steps),
+            })
+            {
+                Stage = Telemetry.Stages.ApprovalWait,
+            });
             this.pendingEvents.Add(this.ApprovalEvent(record));
             this.phase = TurnPhase.Running;
             PendingApproval? open = this.pendingApproval;
@@ -657,7 +668,9 @@ public static class Turn
             {
                 CloseApproval? close = this.closing;
                 this.closing = null;
-                await context.CallActivityAsync(ActivityNames.AppendEvents, new AppendEventsRequest(this.sessionId, this.TakeEvents()) { Close = close }, ActivityRetry);
+                var spans = this.pendingSpans.ToList();
+                this.pendingSpans.Clear();
+                await context.CallActivityAsync(ActivityNames.AppendEvents, new AppendEventsRequest(this.sessionId, this.TakeEvents()) { Close = close, Spans = spans }, ActivityRetry);
             }
         }
 

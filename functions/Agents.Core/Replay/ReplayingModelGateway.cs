@@ -50,7 +50,7 @@ public sealed class ReplayingModelGateway(RecordingModelGateway live, ReplaySour
         PayloadRef reference = answered.Refs!.Last(r => r.ContentType == RecordingModelGateway.ContentType);
         string text = await source.TextAsync(original, reference.Sha256, cancellationToken).ConfigureAwait(false)
             ?? throw new ModelUnavailableException($"replay: the recorded {request.Purpose} answer {reference} of {original} is missing from storage", null);
-        PayloadRef copied = await payloads.PutTextAsync(sessionId, text, RecordingModelGateway.ContentType, cancellationToken).ConfigureAwait(false);
+        PayloadRef copied = await payloads.PutPrivateAsync(sessionId, System.Text.Encoding.UTF8.GetBytes(text), RecordingModelGateway.ContentType, PayloadKinds.ModelResponse, cancellationToken).ConfigureAwait(false);
         string localId = ReplaySource.Local(answered.Id, original)!;
         var served = new EventDraft($"{Ids.SessionInstanceId(sessionId)}{localId}", EventTypes.ModelCalled, sessionId,
             $"{request.Purpose} answer served from the recording of {original} (no model called)")

@@ -518,10 +518,16 @@ public sealed partial class SessionService(
             return refused;
         }
 
-        byte[]? content = await payloads.GetAsync(sessionId, sha256, cancellationToken).ConfigureAwait(false);
-        return content is null
-            ? new ApiError(ApiErrorKind.NotFound, "No such payload", $"Session {sessionId} has no payload with SHA-256 '{sha256}'.")
-            : new Payload(content, "application/octet-stream");
+        StoredPayload? stored = await payloads.ReadAsync(sessionId, sha256, cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            return new ApiError(ApiErrorKind.NotFound, "No such payload", $"Session {sessionId} has no payload with SHA-256 '{sha256}'.");
+        }
+
+        // Prompts and raw model answers are the agent's private working state: the plan, step outputs and summary are served instead.
+        return stored.IsPrivate
+            ? new ApiError(ApiErrorKind.Forbidden, "Private working state", $"Payload '{sha256}' is a {stored.Kind}: the agent's private working state is not served. Read the plan, step outputs and summary instead.")
+            : new Payload(stored.Content, stored.ContentType);
     }
 
     public Uri EventLogLocation(string sessionId) => events.LocationOf(sessionId);

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Agents.Core.Redaction;
 using Microsoft.Extensions.Options;
 
 namespace Agents.Core.Slack;
@@ -8,7 +9,7 @@ namespace Agents.Core.Slack;
 public sealed class SlackApiException(string method, string error) : Exception($"Slack {method} failed: {error}");
 
 /// <summary>The few Web API methods approvals use: chat.postMessage, chat.update, views.open, and response_url replies.</summary>
-public sealed class SlackApi(IHttpClientFactory clients, IOptions<SlackOptions> options)
+public sealed class SlackApi(IHttpClientFactory clients, IOptions<SlackOptions> options, Redactor redactor)
 {
     public const string HttpClientName = "slack";
 
@@ -30,8 +31,46 @@ public sealed class SlackApi(IHttpClientFactory clients, IOptions<SlackOptions> 
     {
         using HttpClient http = clients.CreateClient(HttpClientName);
         using HttpResponseMessage response = await http.PostAsJsonAsync(
-            responseUrl, new JsonObject { ["response_type"] = "ephemeral", ["replace_original"] = false, ["text"] = text }, cancellationToken).ConfigureAwait(false);
+            responseUrl, new JsonObject { ["response_type"] = "ephemeral", ["replace_original"] = false, ["text"] = redactor.Redact(text) }, cancellationToken).ConfigureAwait(false);
         response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>
+    /// Every human-readable text of a message or view (Block Kit keeps them under "text") is redacted before it leaves;
+    /// ids, action values (sealed tokens) and timestamps are left as they are.
+    /// </summary>
+    JsonObject RedactTexts(JsonObject body)
+    {
+        void Walk(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject obj:
+                    foreach (KeyValuePair<string, JsonNode?> property in obj.ToList())
+                    {
+                        if (property.Key == "text" && property.Value is JsonValue value && value.TryGetValue(out string? text))
+                        {
+                            obj["text"] = redactor.Redact(text);
+                        }
+                        else
+                        {
+                            Walk(property.Value);
+                        }
+                    }
+
+                    break;
+                case JsonArray array:
+                    foreach (JsonNode? item in array)
+                    {
+                        Walk(item);
+                    }
+
+                    break;
+            }
+        }
+
+        Walk(body);
+        return body;
     }
 
     async Task<JsonObject> CallAsync(string method, JsonObject body, CancellationToken cancellationToken)
@@ -39,7 +78,7 @@ public sealed class SlackApi(IHttpClientFactory clients, IOptions<SlackOptions> 
         using HttpClient http = clients.CreateClient(HttpClientName);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(options.Value.ApiBaseUrl.ToString().TrimEnd('/') + "/" + method))
         {
-            Content = JsonContent.Create(body),
+            Content = JsonContent.Create(this.RedactTexts(body)),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.Value.BotToken);
         using HttpResponseMessage response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);

@@ -69,7 +69,8 @@ public sealed class BlobEventLog(BlobContainers containers, Redactor? redactor =
                 long seq = tail.NextSeq;
                 foreach (EventDraft draft in fresh)
                 {
-                    AgentEvent chained = Chain(this.ToEvent(draft, seq++), previous);
+                    // Redacted before hashing: the chain covers exactly what is stored.
+                    AgentEvent chained = Chain(this.Redacted(this.ToEvent(draft, seq++)), previous);
                     previous = chained.Hash;
                     appended.Add(chained);
                     text.Append(JsonSerializer.Serialize(chained, JsonDefaults.Web)).Append('\n');
@@ -130,6 +131,17 @@ public sealed class BlobEventLog(BlobContainers containers, Redactor? redactor =
 
     /// <summary>The hash of an event is SHA-256 over the previous hash and the event's JSON with an empty hash field.</summary>
     public static string ComputeHash(AgentEvent e, string previousHash) => EventLogHash.Compute(e, previousHash);
+
+    AgentEvent Redacted(AgentEvent e) => e with
+    {
+        Summary = redactor.Redact(e.Summary),
+        Actor = e.Actor is null ? null : redactor.Redact(e.Actor),
+        Inputs = Redacted(e.Inputs),
+        Outputs = Redacted(e.Outputs),
+    };
+
+    IReadOnlyDictionary<string, string>? Redacted(IReadOnlyDictionary<string, string>? values) =>
+        values?.ToDictionary(kv => kv.Key, kv => redactor.Redact(kv.Value), StringComparer.Ordinal);
 
     static AgentEvent Chain(AgentEvent e, string previousHash) =>
         e with { PrevHash = previousHash, Hash = ComputeHash(e, previousHash) };

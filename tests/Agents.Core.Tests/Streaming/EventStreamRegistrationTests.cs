@@ -80,6 +80,7 @@ public sealed class EventStreamRegistrationTests
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section));
         services.AddSingleton<BlobContainers>();
+        services.AddSingleton(Agents.Core.Redaction.Redactor.Default);
         services.AddSingleton<IEventLog, BlobEventLog>();
         return services;
     }

@@ -101,7 +101,7 @@ public sealed class Streams(StorageOptions storage, EventStreamOptions options, 
 
     public BlobContainers Containers() => new(Microsoft.Extensions.Options.Options.Create(storage));
 
-    public BlobEventLog NewLog() => new(this.Containers());
+    public BlobEventLog NewLog() => new(this.Containers(), Agents.Core.Redaction.Redactor.Default);
 
     public EventStreamStore NewStore() => new(this.Containers(), Microsoft.Extensions.Options.Options.Create(this.Options));
 
