@@ -7,7 +7,6 @@ using Agents.Core.Orchestrations;
 using Agents.Core.Policy;
 using Agents.Core.Redaction;
 using Agents.Core.Replay;
-using Agents.Core.Redaction;
 using Agents.Core.Storage;
 using Agents.Core.Telemetry;
 using Agents.Core.Tools;
