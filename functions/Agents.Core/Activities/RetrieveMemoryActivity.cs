@@ -43,6 +43,7 @@ public sealed class RetrieveMemoryActivity(
         int k = Math.Clamp(input.K ?? (degraded ? options.Value.DegradedTopK : options.Value.TopK), 1, MaxK);
         string ticket = await payloads.GetTextAsync(session.SessionId, input.Input, cancellationToken).ConfigureAwait(false);
         Func<string, bool> mayIndex = access.For(session);
+        using System.Diagnostics.Activity? span = Telemetry.TurnSpans.StartRetrieval(session.SessionId, input.Turn, $"top {k} over {repository}");
 
         IReadOnlyList<MemoryHit> hits = [];
         IndexReport? report = null;
