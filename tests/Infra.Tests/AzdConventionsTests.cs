@@ -36,7 +36,7 @@ public class AzdConventionsTests(InfraFixture infra)
     }
 
     [Fact]
-    public void MainParameters_MapOnlyTheAzdVariables()
+    public void MainParameters_MapTheAzdVariablesAndTheApiTokenIssuer()
     {
         // Arrange
         JsonObject parameters = JsonNode.Parse(File.ReadAllText(RepositoryRoot.File("infra", "main.parameters.json")))!["parameters"]!.AsObject();
@@ -51,6 +51,8 @@ public class AzdConventionsTests(InfraFixture infra)
                 ["environmentName"] = "${AZURE_ENV_NAME}",
                 ["location"] = "${AZURE_LOCATION}",
                 ["principalId"] = "${AZURE_PRINCIPAL_ID}",
+                ["authAuthority"] = "${AUTH_AUTHORITY}",
+                ["authAudience"] = "${AUTH_AUDIENCE}",
             },
             mapped);
         Assert.All(mapped.Keys, p => Assert.NotNull(infra.Main.Json["parameters"]![p]));
