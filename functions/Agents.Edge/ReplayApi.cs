@@ -1,9 +1,13 @@
 using Agents.Core.Replay;
+using Agents.Edge.Auth;
 using Microsoft.AspNetCore.Http;
 
 namespace Agents.Edge;
 
-/// <summary>Replay, its diff and evaluation-case export: handlers shared by both hosts.</summary>
+/// <summary>
+/// Replay, its diff and evaluation-case export: handlers shared by both hosts. Each acts for the caller the edge gate
+/// authenticated (401 without one); a session of another org is refused with 403.
+/// </summary>
 public static class ReplayApi
 {
     public const string ReplayRoute = "sessions/{sessionId}/replay";
@@ -15,6 +19,11 @@ public static class ReplayApi
     /// <summary>Starts a replay of a recorded session: 202 with the replay's session id and where to read its diff.</summary>
     public static async Task<IResult> StartAsync(HttpRequest request, ReplayService replays, string sessionId)
     {
+        if (EdgeAuth.CallerOf(request.HttpContext) is not { } caller)
+        {
+            return EdgeAuth.NotAuthenticated();
+        }
+
         ReplayBody? body = null;
         if (request.ContentLength is not 0)
         {
@@ -25,13 +34,17 @@ public static class ReplayApi
             }
         }
 
-        var result = await replays.StartAsync(sessionId, body, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        var result = await replays.StartAsync(sessionId, body, caller, request.HttpContext.RequestAborted).ConfigureAwait(false);
         return EdgeResults.From(result, started => EdgeResults.Json(started, StatusCodes.Status202Accepted, started.Links.Session));
     }
 
     public static async Task<IResult> DiffAsync(HttpRequest request, ReplayService replays, string sessionId) =>
-        EdgeResults.From(await replays.DiffAsync(sessionId, request.HttpContext.RequestAborted).ConfigureAwait(false), diff => EdgeResults.Json(diff));
+        EdgeAuth.CallerOf(request.HttpContext) is not { } caller
+            ? EdgeAuth.NotAuthenticated()
+            : EdgeResults.From(await replays.DiffAsync(sessionId, caller, request.HttpContext.RequestAborted).ConfigureAwait(false), diff => EdgeResults.Json(diff));
 
     public static async Task<IResult> EvalCaseAsync(HttpRequest request, ReplayService replays, string sessionId) =>
-        EdgeResults.From(await replays.EvalCaseAsync(sessionId, request.HttpContext.RequestAborted).ConfigureAwait(false), evalCase => EdgeResults.Json(evalCase));
+        EdgeAuth.CallerOf(request.HttpContext) is not { } caller
+            ? EdgeAuth.NotAuthenticated()
+            : EdgeResults.From(await replays.EvalCaseAsync(sessionId, caller, request.HttpContext.RequestAborted).ConfigureAwait(false), evalCase => EdgeResults.Json(evalCase));
 }

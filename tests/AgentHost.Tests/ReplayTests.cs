@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Agents.Core.Hosting;
+using Agents.Core.Sessions;
 using Agents.Testing;
 
 namespace AgentHost.Tests;
@@ -19,6 +20,8 @@ public sealed class ReplayFixture : IAsyncLifetime
     readonly string policyDirectory = Directory.CreateTempSubdirectory("agentfn-policy-").FullName;
 
     public HttpClient Http => this.host!.Http;
+
+    public HostProcess Process => this.host!;
 
     public string PolicyPath => Path.Combine(this.policyDirectory, "policy.yaml");
 
@@ -49,7 +52,8 @@ public sealed class ReplayFixture : IAsyncLifetime
         this.Original = await this.Http.CreateSessionAsync();
         Assert.Equal(HttpStatusCode.Accepted, (await this.Http.SubmitTurnAsync(this.Original, Api.Ticket101)).StatusCode);
         await this.Http.WaitForTurnAsync(this.Original, 1, Api.IsAwaitingApproval);
-        await this.Http.PostJsonAsync($"api/sessions/{this.Original}/turns/1/approvals", """{"decision":"approve","approver":"lee","rationale":"looks right"}""");
+        HttpClient lee = this.host.ClientAs(new Caller("lee", HostProcess.DefaultCaller.Org, ["approver"]));
+        Assert.Equal(HttpStatusCode.Accepted, (await lee.PostJsonAsync($"api/sessions/{this.Original}/turns/1/approvals", """{"decision":"approve","rationale":"looks right"}""")).StatusCode);
         this.OriginalTurn = await this.Http.WaitForTurnAsync(this.Original, 1, Api.IsCompleted);
     }
 
@@ -183,6 +187,21 @@ public sealed class ReplayTests(ReplayFixture fixture) : IClassFixture<ReplayFix
         JsonElement drafted = Assert.Single(calls, c => c.TryGetProperty("step", out JsonElement s) && s.GetString() == draft);
         Assert.False(drafted.TryGetProperty("decision", out _), "the forked step's model call is live");
         Assert.True(drafted.GetProperty("tokens").GetProperty("outputTokens").GetInt32() > 0);
+    }
+
+    [Fact]
+    public async Task Replay_StartedByAColleague_RecordsThemAsTheReplaysUserInTheSameOrg()
+    {
+        HttpClient kim = fixture.Process.ClientAs(new Caller("kim", HostProcess.DefaultCaller.Org, []));
+
+        HttpResponseMessage started = await kim.PostJsonAsync($"api/sessions/{fixture.Original}/replay", $$"""{"policyVersion":"{{ReplayFixture.OriginalVersion}}"}""");
+        string replay = (await started.JsonAsync()).GetProperty("replay_session").GetString()!;
+        JsonElement metadata = (await (await kim.GetAsync($"api/sessions/{replay}")).JsonAsync()).GetProperty("metadata");
+        await fixture.DiffWhenCompleteAsync(replay);
+
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        Assert.Equal("kim", metadata.GetProperty("user").GetString());
+        Assert.Equal(HostProcess.DefaultCaller.Org, metadata.GetProperty("org").GetString());
     }
 
     [Fact]

@@ -39,6 +39,55 @@ public sealed class TenancyTests(HostFixture host)
         Assert.Contains("fabrikam", (await response.JsonAsync()).GetProperty("detail").GetString());
     }
 
+    [Theory]
+    [InlineData("POST", "/replay")]
+    [InlineData("GET", "/replay/diff")]
+    [InlineData("GET", "/eval-case")]
+    public async Task OtherOrg_ReplayRoutes_Returns403(string method, string suffix)
+    {
+        // Arrange
+        string id = await host.Http.CreateSessionAsync("{}");
+        using var request = new HttpRequestMessage(new HttpMethod(method), $"api/sessions/{id}{suffix}")
+        {
+            Content = method == "POST" ? new StringContent("{}", Encoding.UTF8, "application/json") : null,
+        };
+
+        // Act
+        HttpResponseMessage response = await host.Process.ClientAs(Eve).SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        JsonElement problem = await response.JsonAsync();
+        Assert.Equal("The session belongs to another org", problem.GetProperty("title").GetString());
+        Assert.Contains("fabrikam", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task ListSessions_TwoOrgs_EachSeesOnlyItsOwn()
+    {
+        // Arrange
+        string ours = await host.Http.CreateSessionAsync("{}");
+        HttpClient eve = host.Process.ClientAs(Eve);
+        HttpResponseMessage created = await eve.PostJsonAsync("api/sessions", "{}");
+        string theirs = (await created.JsonAsync()).GetProperty("sessionId").GetString()!;
+
+        // Act
+        JsonElement contoso = await (await host.Http.GetAsync("api/sessions?limit=100")).JsonAsync();
+        JsonElement fabrikam = await (await eve.GetAsync("api/sessions?limit=100")).JsonAsync();
+
+        // Assert
+        string?[] contosoIds = [.. contoso.GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("sessionId").GetString())];
+        string?[] fabrikamIds = [.. fabrikam.GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("sessionId").GetString())];
+        Assert.Contains(ours, contosoIds);
+        Assert.DoesNotContain(theirs, contosoIds);
+        Assert.Contains(theirs, fabrikamIds);
+        Assert.DoesNotContain(ours, fabrikamIds);
+        Assert.All(contoso.GetProperty("sessions").EnumerateArray(), s => Assert.Equal("contoso", s.GetProperty("org").GetString()));
+        Assert.All(fabrikam.GetProperty("sessions").EnumerateArray(), s => Assert.Equal("fabrikam", s.GetProperty("org").GetString()));
+        Assert.Equal(fabrikamIds.Length, fabrikam.GetProperty("total").GetInt32());
+    }
+
     [Fact]
     public async Task OtherOrg_SendTurn_StartsNoTurn()
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using AgentHost.Tests;
+using Agents.Core.Sessions;
 
 namespace AgentUi.Tests;
 
@@ -11,10 +12,13 @@ public sealed class SessionListApiTests(UiFixture ui)
     [Fact]
     public async Task ListSessions_ThreeNewSessions_NewestFirstAndPagedByCursor()
     {
-        // Arrange: three sessions, created one after the other within the same second or so.
-        string first = await ui.Http.CreateSessionAsync("""{"user":"ann","org":"contoso","title":"first"}""");
-        string second = await ui.Http.CreateSessionAsync("""{"user":"bob","org":"fabrikam","title":"second"}""");
-        string third = await ui.Http.CreateSessionAsync("""{"user":"cy","org":"contoso"}""");
+        // Arrange: three sessions of the caller's org by three colleagues, created one after the other within the same
+        // second or so, and between them one of another org, which the caller's list leaves out.
+        string org = HostProcess.DefaultCaller.Org;
+        string first = await ui.ClientAs(new Caller("ann", org, [])).CreateSessionAsync("""{"title":"first"}""");
+        string second = await ui.ClientAs(new Caller("bob", org, [])).CreateSessionAsync("""{"title":"second"}""");
+        await ui.ClientAs(new Caller("fay", "fabrikam", [])).CreateSessionAsync("""{"title":"another org's"}""");
+        string third = await ui.ClientAs(new Caller("cy", org, [])).CreateSessionAsync("{}");
 
         // Act
         JsonElement page1 = await (await ui.Http.GetAsync("api/sessions?limit=2")).JsonAsync();
@@ -30,7 +34,7 @@ public sealed class SessionListApiTests(UiFixture ui)
 
         JsonElement bob = page1.GetProperty("sessions")[1];
         Assert.Equal("bob", bob.GetProperty("user").GetString());
-        Assert.Equal("fabrikam", bob.GetProperty("org").GetString());
+        Assert.Equal(org, bob.GetProperty("org").GetString());
         Assert.Equal("second", bob.GetProperty("title").GetString());
         Assert.Equal("idle", bob.GetProperty("status").GetString());
         Assert.Equal(0, bob.GetProperty("turnCount").GetInt32());

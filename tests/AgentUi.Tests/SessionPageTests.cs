@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentHost.Tests;
+using Agents.Core.Sessions;
 using Agents.Testing;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
@@ -17,6 +18,9 @@ namespace AgentUi.Tests;
 [Collection(UiCollection.Name)]
 public sealed class SessionPageTests(UiFixture ui, ITestOutputHelper output)
 {
+    /// <summary>A colleague of the pages' user (same org) who may approve.</summary>
+    static readonly Caller Lee = new("lee", HostProcess.DefaultCaller.Org, ["approver"]);
+
     [Fact]
     public async Task SessionPage_SampleTurnApprovedWhileOpen_ShowsListGraphPolicyApprovalAndTimeline()
     {
@@ -45,8 +49,8 @@ public sealed class SessionPageTests(UiFixture ui, ITestOutputHelper output)
         await page.ScreenshotAsync(new() { Path = Path.Combine(UiFixture.Artifacts, "session-awaiting-approval.png"), FullPage = true });
 
         // Act 2: approve through the API while the page is open; the page follows the turn by itself.
-        HttpResponseMessage approved = await ui.Http.PostJsonAsync($"api/sessions/{session}/turns/1/approvals",
-            """{"decision":"approve","approver":"lee","rationale":"diff is minimal and tested"}""");
+        HttpResponseMessage approved = await ui.ClientAs(Lee).PostJsonAsync($"api/sessions/{session}/turns/1/approvals",
+            """{"decision":"approve","rationale":"diff is minimal and tested"}""");
         Assert.Equal(HttpStatusCode.Accepted, approved.StatusCode);
         JsonElement turn = await ui.Http.WaitForTurnAsync(session, 1, Api.IsCompleted);
         output.WriteLine($"turn completed after {clock.ElapsedMilliseconds} ms");
@@ -135,8 +139,9 @@ public sealed class SessionPageTests(UiFixture ui, ITestOutputHelper output)
         // Arrange: markup that would run script if it were ever parsed as HTML.
         const string markup = """<img src=x onerror="window.__injected=1"><b>bold</b>""";
         string ticket = $"# TICKET-666 {markup}\n\nPlease look at {markup} today.";
-        string session = await ui.Http.CreateSessionAsync(JsonSerializer.Serialize(new { user = "eve", org = "contoso", title = markup }));
-        Assert.Equal(HttpStatusCode.Accepted, (await ui.Http.SubmitTurnAsync(session, ticket)).StatusCode);
+        HttpClient eve = ui.ClientAs(new Caller("eve", HostProcess.DefaultCaller.Org, []));
+        string session = await eve.CreateSessionAsync(JsonSerializer.Serialize(new { title = markup }));
+        Assert.Equal(HttpStatusCode.Accepted, (await eve.SubmitTurnAsync(session, ticket)).StatusCode);
 
         // Act
         UiPage tab = await ui.OpenAsync("ui/");
@@ -160,7 +165,7 @@ public sealed class SessionPageTests(UiFixture ui, ITestOutputHelper output)
         string original = await ui.Http.CreateSessionAsync("""{"user":"dana","org":"contoso","title":"to replay"}""");
         await ui.Http.SubmitTurnAsync(original, Api.Ticket101);
         await ui.Http.WaitForTurnAsync(original, 1, Api.IsAwaitingApproval);
-        await ui.Http.PostJsonAsync($"api/sessions/{original}/turns/1/approvals", """{"decision":"approve","approver":"lee"}""");
+        await ui.ClientAs(Lee).PostJsonAsync($"api/sessions/{original}/turns/1/approvals", """{"decision":"approve"}""");
         await ui.Http.WaitForTurnAsync(original, 1, Api.IsCompleted);
         HttpResponseMessage started = await ui.Http.PostJsonAsync($"api/sessions/{original}/replay", """{"tools":"recorded"}""");
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
@@ -206,6 +211,53 @@ public sealed class SessionPageTests(UiFixture ui, ITestOutputHelper output)
         await Expect(page.Locator("#node-changes")).ToContainTextAsync("a stricter policy forbids publishing");
         await page.ScreenshotAsync(new() { Path = Path.Combine(UiFixture.Artifacts, "replay-diff.png"), FullPage = true });
         tab.AssertNoScriptErrors();
+    }
+
+    [Fact]
+    public async Task Pages_WithoutAToken_ShowTheSignInPanelAndNoData()
+    {
+        // Arrange: a session the pages would show to a signed-in user of its org.
+        const string title = "UI: not for the signed out";
+        string session = await ui.Http.CreateSessionAsync(JsonSerializer.Serialize(new { title }));
+
+        // Act
+        UiPage list = await ui.OpenSignedOutAsync("ui/");
+        UiPage one = await ui.OpenSignedOutAsync($"ui/session.html?id={session}");
+
+        // Assert: the panel with the hint, and nothing of the API's data.
+        foreach (UiPage tab in new[] { list, one })
+        {
+            await Expect(tab.Page.Locator("#signin")).ToBeVisibleAsync();
+            await Expect(tab.Page.Locator("#signin-hint")).ToHaveTextAsync("scripts/agent token --user <you> --org <org> --roles approver");
+            await Expect(tab.Page.Locator("#signin-token")).ToBeFocusedAsync();
+            await Expect(tab.Page.Locator("#sessions-table, #session-facts, #turn-view")).ToHaveCountAsync(0);
+            Assert.DoesNotContain(session, await tab.Page.Locator("main").InnerTextAsync(), StringComparison.Ordinal);
+            Assert.DoesNotContain(title, await tab.Page.Locator("body").InnerTextAsync(), StringComparison.Ordinal);
+            tab.AssertNoScriptErrors();
+        }
+
+        // And a pasted token signs the tab in.
+        await list.Page.Locator("#signin-token").FillAsync(ui.Mint(HostProcess.DefaultCaller));
+        await list.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(list.Page.Locator($"#sessions-table tbody tr[data-session=\"{session}\"]")).ToContainTextAsync(title);
+        list.AssertNoScriptErrors();
+    }
+
+    [Fact]
+    public async Task Pages_TokenInTheAddress_IsTakenOutOfIt_AndARefusedTokenAsksAgain()
+    {
+        // Act
+        UiPage good = await ui.OpenAsync("ui/");
+        UiPage refused = await ui.OpenSignedOutAsync("ui/#token=not-a-token");
+
+        // Assert
+        await Expect(good.Page.Locator("#sessions-table, main .empty").First).ToBeVisibleAsync();
+        await Expect(good.Page).ToHaveURLAsync(new Uri(ui.BaseAddress, "ui/").ToString());
+        await Expect(refused.Page.Locator("#signin [role=alert]")).ToContainTextAsync("HTTP 401");
+        await Expect(refused.Page).ToHaveURLAsync(new Uri(ui.BaseAddress, "ui/").ToString());
+        Assert.Null(await refused.Page.EvaluateAsync<string?>("() => sessionStorage.getItem('agentfunctions.token')"));
+        good.AssertNoScriptErrors();
+        refused.AssertNoScriptErrors();
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using AgentHost.Tests;
 using Agents.Core.Hosting;
+using Agents.Core.Sessions;
 using Agents.Testing;
 using Microsoft.Playwright;
 
@@ -9,7 +10,8 @@ namespace AgentUi.Tests;
 /// <summary>
 /// One portable host process (in-memory engine, private Azurite) and one headless Chromium for the UI tests. The
 /// browser is the system's Chromium, launched with a fresh profile; Playwright's own browser download is never used.
-/// Requests to any origin but the host's are refused and recorded, so a page that needs a CDN fails its test.
+/// Requests to any origin but the host's are refused and recorded, so a page that needs a CDN fails its test. Pages are
+/// opened signed in, with a token of the host's dev issuer in the address (<c>#token=</c>), as a person would paste it.
 /// </summary>
 public sealed class UiFixture : IAsyncLifetime
 {
@@ -33,7 +35,14 @@ public sealed class UiFixture : IAsyncLifetime
     /// <summary>Where screenshots go: TestResults/ui under the repository root (ignored by git).</summary>
     public static string Artifacts => Path.Combine(RepositoryPaths.Root, "TestResults", "ui");
 
+    /// <summary>A client calling as <see cref="HostProcess.DefaultCaller"/>, the user the pages are opened as.</summary>
     public HttpClient Http => this.host!.Http;
+
+    /// <summary>A client calling as someone else (a colleague approving, another org).</summary>
+    public HttpClient ClientAs(Caller who) => this.host!.ClientAs(who);
+
+    /// <summary>An access token for <paramref name="who"/>, minted as the host tests mint theirs (the host's dev issuer).</summary>
+    public string Mint(Caller who) => this.host!.Tokens.Mint(who);
 
     public Uri BaseAddress => this.host!.Http.BaseAddress!;
 
@@ -80,8 +89,15 @@ public sealed class UiFixture : IAsyncLifetime
         Directory.CreateDirectory(Artifacts);
     }
 
-    /// <summary>A new tab on <c>{host}/{path}</c>; it records script errors for <see cref="UiPage.AssertNoScriptErrors"/>.</summary>
-    public async Task<UiPage> OpenAsync(string path)
+    /// <summary>
+    /// A new tab on <c>{host}/{path}</c>, signed in as <paramref name="who"/> (<see cref="HostProcess.DefaultCaller"/> by
+    /// default) with <c>#token=</c>; it records script errors for <see cref="UiPage.AssertNoScriptErrors"/>.
+    /// </summary>
+    public Task<UiPage> OpenAsync(string path, Caller? who = null) =>
+        this.OpenSignedOutAsync($"{path}#token={this.Mint(who ?? HostProcess.DefaultCaller)}");
+
+    /// <summary>A new tab on <c>{host}/{path}</c> as it is: no token unless the path brings one.</summary>
+    public async Task<UiPage> OpenSignedOutAsync(string path)
     {
         IPage page = await this.browser!.NewPageAsync();
         var ui = new UiPage(page);

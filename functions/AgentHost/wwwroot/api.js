@@ -1,4 +1,32 @@
-// The platform's HTTP API (README.md, "HTTP API"). Same origin; errors are application/problem+json.
+// The platform's HTTP API (README.md, "HTTP API"). Same origin; errors are application/problem+json. Every call
+// carries 'Authorization: Bearer' with the token of this tab (sessionStorage): pasted in the sign-in panel or given once
+// as #token=... in the address, which is then taken out of the address bar.
+
+const TOKEN_KEY = 'agentfunctions.token';
+
+/** The tab's access token, or null. */
+export const token = {
+  get: () => sessionStorage.getItem(TOKEN_KEY),
+  set: (value) => sessionStorage.setItem(TOKEN_KEY, value.trim()),
+  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+
+  /** Keeps a #token=... of the address (then removes it from the address and the history entry). */
+  fromFragment() {
+    const fragment = new URLSearchParams(location.hash.replace(/^#/, ''));
+    const given = fragment.get('token');
+    if (given === null) return;
+    if (given.trim() !== '') this.set(given);
+    fragment.delete('token');
+    const rest = fragment.toString();
+    history.replaceState(history.state, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
+  },
+};
+
+/** The request headers: JSON accepted, the bearer token when there is one. */
+function headers(extra) {
+  const value = token.get();
+  return { Accept: 'application/json', ...extra, ...(value ? { Authorization: `Bearer ${value}` } : {}) };
+}
 
 export class ApiError extends Error {
   constructor(status, title, detail, errors) {
@@ -17,7 +45,7 @@ async function send(method, path, body) {
   try {
     response = await fetch(path, {
       method,
-      headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
+      headers: headers(body === undefined ? {} : { 'Content-Type': 'application/json' }),
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: 'no-store',
     });
@@ -55,6 +83,12 @@ export const api = {
   session: (id) => json('GET', `/api/sessions/${seg(id)}`),
   turn: (id, n) => json('GET', `/api/sessions/${seg(id)}/turns/${seg(n)}`),
   payloadText: async (id, sha) => (await send('GET', links.payload(id, sha))).text(),
+
+  /**
+   * A payload or the event log as an object URL (blob:), fetched with the token: a plain link or <img> would be sent
+   * without it. The caller revokes the URL when done with it.
+   */
+  objectUrl: async (path) => URL.createObjectURL(await (await send('GET', path)).blob()),
 
   /** The event log: JSON lines, one event each. */
   async events(id) {

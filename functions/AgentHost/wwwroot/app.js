@@ -2,8 +2,9 @@
 // each step's policy decision and approval, its timeline; for a replayed session what differs from the original.
 // Pages: index.html (the sessions; ?before={cursor} for older ones) and session.html?id={session}[&turn={n}][&node={step}].
 // The session page's address is the one Slack cards and PR bodies link to. Every piece of data becomes a text node.
+// The API wants a bearer token: without one (or when it is refused, 401) the page shows a sign-in panel instead.
 
-import { api, links, ApiError } from './api.js';
+import { api, links, token, ApiError } from './api.js';
 import { h, replace, time, duration, between, integer, usd, label, badge, prettyJson, facts, shortHash } from './dom.js';
 import { renderDag, STATUSES } from './dag.js';
 
@@ -35,13 +36,18 @@ async function route() {
   clearTimeout(timer);
   const current = () => mine === generation;
   const r = parseRoute();
+  showAccount();
+  if (!token.get()) {
+    showSignIn();
+    return;
+  }
   main.setAttribute('aria-busy', 'true');
   try {
     if (r.view === 'sessions') await showSessions(r, current);
     else if (r.view === 'session') await showSessionPage(r, current);
     else showMissing(r);
   } catch (e) {
-    if (current()) showError(e);
+    if (current()) (isUnauthorized(e) ? showSignIn(e) : showError(e));
   } finally {
     if (current()) main.removeAttribute('aria-busy');
   }
@@ -53,9 +59,9 @@ function schedule(current, refresh) {
     if (!current()) return;
     try {
       await refresh();
-    } catch {
-      // a failed refresh keeps what is shown and tries again
-      if (current()) schedule(current, refresh);
+    } catch (e) {
+      // a refused token asks for another; any other failed refresh keeps what is shown and tries again
+      if (current()) (isUnauthorized(e) ? showSignIn(e) : schedule(current, refresh));
     }
   }, POLL_MS);
 }
@@ -81,6 +87,80 @@ function showError(e) {
       e.detail ? h('p', null, e.detail) : e.title ? null : h('p', null, String(e.message ?? e))),
     h('p', null, h('a', { href: links.sessions() }, 'Back to the sessions')));
   announce(`Error: ${e.title ?? e.message}`);
+}
+
+// -------------------------------------------------------------------------------------------------------------- sign-in
+
+const isUnauthorized = (e) => e instanceof ApiError && e.status === 401;
+
+/** The sign-out button in the header, shown while the tab has a token. */
+function showAccount() {
+  let button = document.getElementById('signout');
+  if (!button) {
+    button = h('button', { type: 'button', id: 'signout', class: 'linklike signout', on: { click: () => { token.clear(); route(); } } }, 'Sign out');
+    document.querySelector('header.top')?.append(button);
+  }
+  button.hidden = !token.get();
+}
+
+/** Asks for a token (none yet, or the API refused it: then says why). Nothing of the API's data is shown. */
+function showSignIn(refused) {
+  ++generation;
+  clearTimeout(timer);
+  if (refused) token.clear();
+  showAccount();
+  setCrumbs([['Sign in']]);
+  document.title = 'Sign in · AgentFunctions';
+  main.removeAttribute('aria-busy');
+  const input = h('textarea', { id: 'signin-token', name: 'token', rows: '4', required: true, autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'signin-help' });
+  const form = h('form', {
+    id: 'signin-form',
+    on: {
+      submit: (e) => {
+        e.preventDefault();
+        if (input.value.trim() === '') return;
+        token.set(input.value);
+        route();
+      },
+    },
+  }, h('label', { for: 'signin-token' }, 'Access token'), input, h('p', null, h('button', { type: 'submit' }, 'Sign in')));
+  replace(main, h('section', { id: 'signin', class: 'panel signin', 'aria-labelledby': 'signin-title' },
+    h('h1', { id: 'signin-title' }, 'Sign in'),
+    refused ? h('div', { class: 'error', role: 'alert' }, h('p', null, h('strong', null, refused.title ?? 'Not signed in'), ' (HTTP 401)'),
+      refused.detail ? h('p', null, refused.detail) : null) : null,
+    h('p', { id: 'signin-help' }, 'The API needs an access token. Paste one below; it is kept in this tab only (sessionStorage). ',
+      'For the host\'s local dev issuer, mint one with ', h('code', { id: 'signin-hint' }, 'scripts/agent token --user <you> --org <org> --roles approver'), '.'),
+    form,
+    h('p', { class: 'small muted' }, 'Or open the page with ', h('code', null, '#token=<token>'), ' at the end of its address; it is taken out of the address at once.')));
+  announce('Sign in needed');
+  input.focus();
+}
+
+/**
+ * A link to an API resource (a payload, the event log). A plain link would be followed without the token, so a click
+ * fetches it with the token and saves it from an object URL; the href stays the API path, for curl.
+ */
+function apiLink(path, filename, attrs, ...children) {
+  return h('a', {
+    ...attrs,
+    href: path,
+    on: {
+      click: async (e) => {
+        e.preventDefault();
+        try {
+          const url = await api.objectUrl(path);
+          const save = h('a', { href: url, download: filename, hidden: true });
+          document.body.append(save);
+          save.click();
+          save.remove();
+          setTimeout(() => URL.revokeObjectURL(url), 60_000);
+        } catch (error) {
+          if (isUnauthorized(error)) showSignIn(error);
+          else announce(`Could not fetch ${filename}: ${error.title ?? error.message}`);
+        }
+      },
+    },
+  }, ...children);
 }
 
 function showMissing(r) {
@@ -209,7 +289,7 @@ function renderSessionPage(state) {
       ['Expires if idle', session.expiresAt ? time(session.expiresAt) : null],
       ['Tokens', `${integer(b.used)} of ${integer(b.limit)} (${integer(b.inputTokens)} in, ${integer(b.outputTokens)} out)`],
       ['Cost', usd(b.costUsd)],
-      ['Event log', h('a', { href: links.events(session.sessionId) }, 'JSON lines')],
+      ['Event log', apiLink(links.events(session.sessionId), `${session.sessionId}-events.jsonl`, { id: 'event-log-link' }, 'JSON lines')],
     ], { id: 'session-facts' }),
     state.replay ? replayPanel(state) : null,
     session.pendingApprovals.length === 0 ? null : section('pending', 'Waiting for approval',
@@ -247,7 +327,7 @@ function turnSection(state) {
       ? [h('p', { id: 'plan-goal', class: 'goal' }, plan.goal),
         plan.rationale ? h('p', { class: 'muted' }, plan.rationale) : null,
         h('p', { class: 'muted small' }, `Revision ${t.plan.revision} · ${plan.steps.length} steps · previewed `, time(t.plan.publishedAt),
-          ' · ', h('a', { href: links.payload(state.id, t.plan.planRef.sha256) }, 'plan JSON'))]
+          ' · ', apiLink(links.payload(state.id, t.plan.planRef.sha256), `plan-${t.plan.planRef.sha256.slice(0, 12)}.json`, { id: 'plan-json' }, 'plan JSON'))]
       : h('p', { class: 'empty' }, 'No plan yet: the turn is ', label(t.phase), '.'),
     t.summary ? h('div', { class: 'turn-summary' }, h('h3', null, 'Summary'), h('p', { id: 'turn-summary' }, t.summary)) : null,
     t.error ? h('div', { class: 'error', role: 'alert' }, h('strong', null, 'Error: '), t.error) : null);
@@ -356,7 +436,7 @@ function renderDetails(state, panel) {
 
     h('h3', null, 'Output'),
     n.outputPreview ? h('p', { id: 'node-output' }, n.outputPreview) : h('p', { class: 'muted' }, 'No output yet.'),
-    n.output ? h('p', null, h('a', { href: links.payload(state.id, n.output.sha256), id: 'node-payload', download: `${n.id}-${n.output.sha256.slice(0, 12)}` },
+    n.output ? h('p', null, apiLink(links.payload(state.id, n.output.sha256), `${n.id}-${n.output.sha256.slice(0, 12)}`, { id: 'node-payload' },
       'Full output'), ` · ${integer(n.output.bytes)} bytes · ${n.output.contentType} · sha256 `, h('code', { title: n.output.sha256 }, shortHash(n.output.sha256))) : null,
     n.error ? h('pre', { class: 'error' }, n.error) : null,
 
@@ -552,5 +632,6 @@ document.getElementById('skip')?.addEventListener('click', (e) => {
   e.preventDefault();
   main.focus();
 });
+token.fromFragment();
 showHealth();
 route();

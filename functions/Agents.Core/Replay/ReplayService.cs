@@ -49,7 +49,8 @@ public sealed record ReplayLinks(
 /// <summary>
 /// Replays: re-run a recorded session with its model answers served from its log (zero tokens), tools served or re-run,
 /// under the current or a named policy version, optionally forking from a step with another tier or prompt; the diff
-/// of a replay against its original; and any session exported as an evaluation case.
+/// of a replay against its original; and any session exported as an evaluation case. Like <see cref="SessionService"/>,
+/// each names its <see cref="Caller"/>: a caller of another org gets 403 for the session.
 /// </summary>
 public sealed class ReplayService(
     DurableTaskClient durable,
@@ -61,7 +62,8 @@ public sealed class ReplayService(
 {
     public const int MaxForkPromptChars = 4000;
 
-    public async Task<ApiResult<ReplayStartedView>> StartAsync(string originalId, ReplayBody? body, CancellationToken cancellationToken = default)
+    /// <summary>The replay belongs to the original's org, and is the caller's: its metadata's user is who started it.</summary>
+    public async Task<ApiResult<ReplayStartedView>> StartAsync(string originalId, ReplayBody? body, Caller caller, CancellationToken cancellationToken = default)
     {
         body ??= new ReplayBody();
         if (!Ids.IsValidSessionId(originalId)
@@ -70,6 +72,11 @@ public sealed class ReplayService(
             || instance.ReadInputAs<SessionState>() is not { } state)
         {
             return NoSuchSession(originalId);
+        }
+
+        if (SessionService.OtherOrg(originalId, status.Metadata.Org, caller) is { } forbidden)
+        {
+            return forbidden;
         }
 
         if (status.ActiveTurn is int active)
@@ -127,6 +134,7 @@ public sealed class ReplayService(
         SessionMetadata metadata = state.Metadata with
         {
             SessionId = replayId,
+            User = caller.User,
             Title = $"replay of {originalId}{(fork is null ? string.Empty : $" (fork at turn {fork.Turn}{(fork.Step is null ? string.Empty : $" step {fork.Step}")})")}",
             CreatedAt = now,
             Replay = replay,
@@ -139,7 +147,7 @@ public sealed class ReplayService(
             byte[] content = await payloads.GetAsync(originalId, originalInput.Sha256, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"the input of turn {turn.Turn} of {originalId} ({originalInput}) is missing from storage");
             PayloadRef input = await payloads.PutAsync(replayId, content, originalInput.ContentType, cancellationToken).ConfigureAwait(false);
-            queued.Add(new TurnRequested(turn.Turn!.Value, $"replay-{turn.Turn}", input, turn.Actor ?? metadata.User, now)
+            queued.Add(new TurnRequested(turn.Turn!.Value, $"replay-{turn.Turn}", input, turn.Actor ?? state.Metadata.User, now)
             {
                 LongContext = turn.Decision == "admitted_with_consent",
             });
@@ -229,13 +237,18 @@ public sealed class ReplayService(
         return new ReplayFork(turn, f.Step) { Tier = tier, Prompt = string.IsNullOrWhiteSpace(f.Prompt) ? null : f.Prompt };
     }
 
-    public async Task<ApiResult<ReplayDiff>> DiffAsync(string replayId, CancellationToken cancellationToken = default)
+    public async Task<ApiResult<ReplayDiff>> DiffAsync(string replayId, Caller caller, CancellationToken cancellationToken = default)
     {
         if (!Ids.IsValidSessionId(replayId)
             || await durable.GetInstanceAsync(Ids.SessionInstanceId(replayId), getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false) is not { } instance
             || SessionService.ReadSessionStatus(instance) is not { } status)
         {
             return NoSuchSession(replayId);
+        }
+
+        if (SessionService.OtherOrg(replayId, status.Metadata.Org, caller) is { } forbidden)
+        {
+            return forbidden;
         }
 
         if (status.Metadata.Replay is not { } replay)
@@ -262,13 +275,18 @@ public sealed class ReplayService(
         return new ReplayDiff(replay.OriginalSession, replayId, complete, same, summary, turns) { Replay = replay, ReplayTokens = tokens };
     }
 
-    public async Task<ApiResult<EvalCase>> EvalCaseAsync(string sessionId, CancellationToken cancellationToken = default)
+    public async Task<ApiResult<EvalCase>> EvalCaseAsync(string sessionId, Caller caller, CancellationToken cancellationToken = default)
     {
         if (!Ids.IsValidSessionId(sessionId)
             || await durable.GetInstanceAsync(Ids.SessionInstanceId(sessionId), getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false) is not { } instance
             || SessionService.ReadSessionStatus(instance) is not { } status)
         {
             return NoSuchSession(sessionId);
+        }
+
+        if (SessionService.OtherOrg(sessionId, status.Metadata.Org, caller) is { } forbidden)
+        {
+            return forbidden;
         }
 
         IReadOnlyList<AgentEvent> log = await events.ReadAsync(sessionId, cancellationToken).ConfigureAwait(false);

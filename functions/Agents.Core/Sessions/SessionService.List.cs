@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Agents.Core.Contracts;
 using Agents.Core.Storage;
@@ -17,21 +18,28 @@ namespace Agents.Core.Sessions;
 /// the time of the session's latest event, which is exactly its last activity. A Durable instance query with prefix
 /// <c>s-</c> would scan the task hub's Instances table on the Azure Storage backend, and that prefix also matches every
 /// turn instance (<c>s-{id}:t-{n}</c>), so it reads more rows than there are sessions. Session ids are random, so no
-/// listing is in time order: newest-first sorts what was listed, by the blob's creation time. That has whole seconds
-/// only, so the sessions of each second the page reaches are read from the durable engine (one point read each, in
-/// parallel: about one page's worth) and ordered by their own creation time; that read also gives the user, org,
-/// status and turn count shown.
+/// listing is in time order: newest-first sorts what was listed, by the blob's creation time, and within its whole
+/// second by the session's own creation time.
+/// <para>
+/// Only the caller's org's sessions are listed, and counted in <see cref="SessionListView.Total"/>. The blob listing does
+/// not say whose a session is, so every listed session is read from the durable engine (one point read each,
+/// <see cref="ListReadConcurrency"/> at a time; that read also gives the user, org, status and turn count shown): a list
+/// costs one read per session in the container. When that grows too slow, keep the org in the log blob's name (one
+/// prefix per org) or an index, and list that instead.
+/// </para>
 /// </remarks>
 public sealed partial class SessionService
 {
     public const int DefaultListLimit = 20;
     public const int MaxListLimit = 100;
+    const int ListReadConcurrency = 16;
     const string LogSuffix = ".jsonl";
 
     /// <param name="containers">The platform's blob containers (the event log's container is listed).</param>
     /// <param name="limit">Page size, 1 to <see cref="MaxListLimit"/>; <see cref="DefaultListLimit"/> when absent.</param>
     /// <param name="before">The cursor of the previous page's <see cref="SessionListView.Next"/>: sessions older than it.</param>
-    public async Task<ApiResult<SessionListView>> ListSessionsAsync(BlobContainers containers, string? limit, string? before, CancellationToken cancellationToken = default)
+    /// <param name="caller">Whose sessions: those of the caller's org only.</param>
+    public async Task<ApiResult<SessionListView>> ListSessionsAsync(BlobContainers containers, string? limit, string? before, Caller caller, CancellationToken cancellationToken = default)
     {
         var errors = new Dictionary<string, string[]>();
         int size = DefaultListLimit;
@@ -62,13 +70,30 @@ public sealed partial class SessionService
             }
         }
 
+        // Whose each session is: read them all (a bounded number at a time), keep the caller's org's.
+        var items = new ConcurrentDictionary<string, SessionListItem>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(
+            logs,
+            new ParallelOptions { MaxDegreeOfParallelism = ListReadConcurrency, CancellationToken = cancellationToken },
+            async (log, ct) =>
+            {
+                SessionListItem item = await this.ListItemAsync(log, ct).ConfigureAwait(false);
+                if (string.Equals(item.Org, caller.Org, StringComparison.Ordinal))
+                {
+                    items[log.SessionId] = item;
+                }
+            }).ConfigureAwait(false);
+
         // Blob times have whole seconds only: order by the second the log was created, and within a second by the
-        // session's own creation time, read with the session (only for the seconds that the page reaches).
+        // session's own creation time.
         var page = new List<SessionListItem>(size);
         ListCursor? last = null;
         bool more = false;
-        foreach (IGrouping<long, SessionLog> second in logs.Where(l => cursor is null || l.CreatedSecond <= cursor.Second)
-            .GroupBy(l => l.CreatedSecond).OrderByDescending(g => g.Key))
+        foreach ((ListCursor key, SessionListItem item) in logs
+            .Where(l => items.ContainsKey(l.SessionId))
+            .Select(l => (Key: new ListCursor(l.CreatedSecond, items[l.SessionId].CreatedAt.Ticks, l.SessionId), Item: items[l.SessionId]))
+            .Where(x => cursor is null || x.Key.CompareTo(cursor) > 0)
+            .OrderBy(x => x.Key))
         {
             if (page.Count == size)
             {
@@ -76,29 +101,11 @@ public sealed partial class SessionService
                 break;
             }
 
-            SessionListItem[] read = await Task.WhenAll(second.Select(l => this.ListItemAsync(l, cancellationToken))).ConfigureAwait(false);
-            foreach ((ListCursor key, SessionListItem item) in read
-                .Select(item => (Key: new ListCursor(second.Key, item.CreatedAt.Ticks, item.SessionId), Item: item))
-                .Where(x => cursor is null || x.Key.CompareTo(cursor) > 0)
-                .OrderBy(x => x.Key))
-            {
-                if (page.Count == size)
-                {
-                    more = true;
-                    break;
-                }
-
-                page.Add(item);
-                last = key;
-            }
-
-            if (more)
-            {
-                break;
-            }
+            page.Add(item);
+            last = key;
         }
 
-        return new SessionListView(page, size, logs.Count, more ? $"{Base}?limit={size}&before={last}" : null);
+        return new SessionListView(page, size, items.Count, more ? $"{Base}?limit={size}&before={last}" : null);
     }
 
     async Task<SessionListItem> ListItemAsync(SessionLog log, CancellationToken cancellationToken)
@@ -149,7 +156,7 @@ public sealed partial class SessionService
 }
 
 /// <summary>One page of <c>GET /api/sessions</c>, newest first.</summary>
-/// <param name="Total">How many sessions there are in all.</param>
+/// <param name="Total">How many sessions the caller's org has in all.</param>
 /// <param name="Next">The link to the next (older) page; null on the last page.</param>
 public sealed record SessionListView(IReadOnlyList<SessionListItem> Sessions, int Limit, int Total, string? Next);
 

@@ -552,7 +552,8 @@ public sealed partial class SessionService(
         return owner is null ? NoSuchSession(sessionId) : OtherOrg(sessionId, owner, caller);
     }
 
-    static ApiError? OtherOrg(string sessionId, string? owner, Caller caller) =>
+    /// <summary>403 when the session's org is not the caller's; null when it is (or the owner is unknown). Replays use it too.</summary>
+    internal static ApiError? OtherOrg(string sessionId, string? owner, Caller caller) =>
         owner is null || string.Equals(owner, caller.Org, StringComparison.Ordinal)
             ? null
             : ApiError.Forbidden("The session belongs to another org", $"Session {sessionId} is not a session of org '{caller.Org}'; only its own org may read it, send it turns or decide its approvals.");
