@@ -35,7 +35,8 @@ public sealed class JobProgressTests(HostFixture host)
         }
 
         await host.Http.WaitForTurnAsync(id, 1, Api.IsAwaitingApproval);
-        await host.Http.PostJsonAsync($"api/sessions/{id}/turns/1/approvals", """{"decision":"approve","approver":"lee"}""");
+        HttpClient lee = host.Process.ClientAs(new Agents.Core.Sessions.Caller("lee", HostProcess.DefaultCaller.Org, ["approver"]));
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await lee.PostJsonAsync($"api/sessions/{id}/turns/1/approvals", """{"decision":"approve"}""")).StatusCode);
         await host.Http.WaitForTurnAsync(id, 1, Api.IsCompleted);
         JsonElement[] after = await EventsAsync(id);
 

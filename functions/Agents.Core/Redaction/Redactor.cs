@@ -17,7 +17,8 @@ public sealed partial class Redactor
     public const int MinSecretLength = 8;
 
     readonly IReadOnlyList<Regex> extra;
-    readonly ConcurrentDictionary<string, byte> secrets = new(StringComparer.Ordinal);
+    // Process-wide: a secret fetched through any instance is scrubbed by every instance (Default included).
+    static readonly ConcurrentDictionary<string, byte> SecretValues = new(StringComparer.Ordinal);
 
     public Redactor(IEnumerable<string>? extraPatterns = null) =>
         this.extra = (extraPatterns ?? [])
@@ -42,21 +43,21 @@ public sealed partial class Redactor
     {
         if (!string.IsNullOrEmpty(value) && value.Length >= MinSecretLength)
         {
-            this.secrets.TryAdd(value, 0);
+            SecretValues.TryAdd(value, 0);
         }
     }
 
     /// <summary>Only the registered secret values, each replaced by <c>[secret]</c>; cheap enough for every event.</summary>
     public string RedactSecrets(string? text)
     {
-        if (string.IsNullOrEmpty(text) || this.secrets.IsEmpty)
+        if (string.IsNullOrEmpty(text) || SecretValues.IsEmpty)
         {
             return text ?? string.Empty;
         }
 
         string result = text;
         // Longest first, so a secret that contains another is replaced whole.
-        foreach (string secret in this.secrets.Keys.OrderByDescending(k => k.Length))
+        foreach (string secret in SecretValues.Keys.OrderByDescending(k => k.Length))
         {
             result = result.Replace(secret, "[secret]", StringComparison.Ordinal);
         }
