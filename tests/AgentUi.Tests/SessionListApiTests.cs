@@ -62,7 +62,9 @@ public sealed class SessionListApiTests(UiFixture ui)
         int total = 0;
         while (link is not null)
         {
-            JsonElement page = await (await ui.Http.GetAsync(link.TrimStart('/'))).JsonAsync();
+            HttpResponseMessage response = await ui.Http.GetAsync(link.TrimStart('/'));
+            Assert.True(response.IsSuccessStatusCode, $"{link}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            JsonElement page = await response.JsonAsync();
             total = page.GetProperty("total").GetInt32();
             seen.AddRange(page.GetProperty("sessions").EnumerateArray().Select(s => (s.GetProperty("sessionId").GetString()!, s.GetProperty("createdAt").GetDateTime())));
             link = page.TryGetProperty("next", out JsonElement next) ? next.GetString() : null;

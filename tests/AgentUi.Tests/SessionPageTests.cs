@@ -76,7 +76,9 @@ public sealed class SessionPageTests(UiFixture ui, ITestOutputHelper output)
             s => s.GetProperty("status").GetString() == "idle", TimeSpan.FromSeconds(30), "session idle");
         await page.ReloadAsync();
         await Expect(page.Locator("#plan-goal")).ToHaveTextAsync(turn.GetProperty("plan").GetProperty("plan").GetProperty("goal").GetString()!);
-        await Expect(page.Locator("#turn-input")).ToHaveTextAsync(Api.Ticket101);
+        // The API serves the input redacted: the reporter's email address never reaches the page.
+        await Expect(page.Locator("#turn-input")).ToHaveTextAsync(Agents.Core.Redaction.Redactor.Default.Redact(Api.Ticket101));
+        await Expect(page.Locator("#turn-input")).Not.ToContainTextAsync("ops@contoso.example");
 
         string[] logged = await TurnEventTypesAsync(session, 1);
         ILocator events = page.Locator("#timeline-list li.event");

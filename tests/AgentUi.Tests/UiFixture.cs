@@ -59,7 +59,12 @@ public sealed class UiFixture : IAsyncLifetime
         }
 
         this.environment = await TestEnvironment.StartAsync();
-        this.host = await HostProcess.StartAsync(this.environment.Settings(new Dictionary<string, string?> { ["Durable:Backend"] = "InMemory" }));
+        this.host = await HostProcess.StartAsync(this.environment.Settings(new Dictionary<string, string?>
+        {
+            ["Durable:Backend"] = "InMemory",
+            // The page polls while a turn runs, as one user: the edge's rate limits are tested elsewhere (RateLimitTests).
+            ["RateLimits:Enabled"] = "false",
+        }));
 
         this.playwright = await Playwright.CreateAsync();
         this.profile = Directory.CreateTempSubdirectory("agentui-chromium-").FullName;

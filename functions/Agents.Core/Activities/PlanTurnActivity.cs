@@ -74,7 +74,11 @@ public sealed class PlanTurnActivity(
         int degradeLevel = load.Current.Level;
         PolicyBudget budget = input.Budget ?? new PolicyBudget(input.Allotment.InputTokens + input.Allotment.OutputTokens, 0, 0, 0, 0);
         var withheld = new List<string>();
-        ToolCatalog available = catalog.AvailableAt(degradeLevel).Without(tool =>
+        // A replay serves the recorded plan: it is checked against the catalog as the original planner saw it, so that
+        // today's policy is judged on each step (the policy then refuses a step; withholding it would hide why).
+        bool recordedPlan = input.Session.Replay is { } replay && !replay.IsLiveTurn(input.Turn);
+        await policy.EnsureLoadedAsync(input.Session, cancellationToken).ConfigureAwait(false);
+        ToolCatalog available = recordedPlan ? catalog : catalog.AvailableAt(degradeLevel).Without(tool =>
         {
             bool forbidden = policy.ForbidsOutright(input.Session, tool, budget);
             if (forbidden)
