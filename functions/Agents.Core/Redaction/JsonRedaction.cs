@@ -5,6 +5,16 @@ namespace Agents.Core.Redaction;
 /// <summary>Redacts every string value of a JSON document in place (property names, numbers and booleans stay).</summary>
 public static class JsonRedaction
 {
+    /// <summary>
+    /// Values the platform itself generates (ids, hashes, paging cursors, links): they carry no user data, and a digit
+    /// run in one can look like a card or a phone number, which would break the id or the link.
+    /// </summary>
+    static readonly HashSet<string> PlatformValues = new(StringComparer.Ordinal)
+    {
+        "next", "self", "links", "sessionId", "instanceId", "approvalId", "sha256", "hash", "prevHash", "binding", "headHash",
+        "replay_session", "original_session", "session", "eventLog",
+    };
+
     /// <summary>Redacts a JSON text; returns it unchanged (byte for byte) when no string value needed redacting.</summary>
     public static string RedactText(string json, Redactor redactor)
     {
@@ -32,6 +42,11 @@ public static class JsonRedaction
             case JsonObject obj:
                 foreach (KeyValuePair<string, JsonNode?> property in obj.ToList())
                 {
+                    if (PlatformValues.Contains(property.Key))
+                    {
+                        continue;
+                    }
+
                     if (property.Value is JsonValue child)
                     {
                         if (Replacement(child, redactor) is { } redacted)
