@@ -107,7 +107,7 @@ public static class AgentHostApp
     public const string UiPath = "/ui";
 
     const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     /// <summary>The API's routes, mapped to the shared handlers. The Functions app maps the same routes to the same handlers.</summary>
     public static IEndpointRouteBuilder MapAgentApi(this IEndpointRouteBuilder app)

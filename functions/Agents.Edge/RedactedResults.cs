@@ -51,11 +51,19 @@ internal static class RedactedResults
         }
     }
 
-    /// <summary>A stored payload as text, redacted (JSON value by value).</summary>
+    /// <summary>
+    /// A stored payload as text, redacted (JSON value by value). Images (the browser's screenshots) are served as stored:
+    /// read as UTF-8 text they would be corrupted, and there is no text in them to redact.
+    /// </summary>
     public sealed class Payload(byte[] content, string contentType) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
+            if (contentType.StartsWith("image/", StringComparison.OrdinalIgnoreCase))
+            {
+                return Results.Bytes(content, contentType).ExecuteAsync(httpContext);
+            }
+
             Redactor redactor = RedactorOf(httpContext);
             string text = Encoding.UTF8.GetString(content);
             string redacted = contentType.Contains("json", StringComparison.OrdinalIgnoreCase) ? RedactJsonOrText(text, redactor) : redactor.Redact(text);

@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using AgentHost.Tests;
 using Agents.Core.Hosting;
 using Agents.Core.Sessions;
+using Agents.Core.Storage;
 using Agents.Testing;
+using Microsoft.Extensions.Options;
 using Microsoft.Playwright;
 
 namespace AgentUi.Tests;
@@ -45,6 +47,10 @@ public sealed class UiFixture : IAsyncLifetime
     public string Mint(Caller who) => this.host!.Tokens.Mint(who);
 
     public Uri BaseAddress => this.host!.Http.BaseAddress!;
+
+    /// <summary>The host's payload store (the same Azurite containers the host reads), for payloads a test puts in place itself.</summary>
+    public IPayloadStore Payloads =>
+        new BlobPayloadStore(new BlobContainers(Options.Create(new StorageOptions { ConnectionString = this.environment!.Azurite.ConnectionString })));
 
     /// <summary>Requests the pages tried to make to another origin (all refused).</summary>
     public IReadOnlyCollection<string> OffOriginRequests => this.offOrigin;
@@ -109,6 +115,9 @@ public sealed class UiFixture : IAsyncLifetime
         await page.GotoAsync(new Uri(this.BaseAddress, path).ToString());
         return ui;
     }
+
+    /// <summary>A new blank tab (about:blank), for content a test makes itself.</summary>
+    public Task<IPage> NewBlankPageAsync() => this.browser!.NewPageAsync();
 
     public async Task DisposeAsync()
     {

@@ -1,5 +1,6 @@
 // AgentFunctions replay UI: the sessions, and a session's page with its turns; for the selected turn its Action Graph,
-// each step's policy decision and approval, its timeline; for a replayed session what differs from the original.
+// each step's policy decision and approval, its timeline, a filmstrip of its browser steps' before and after screenshots;
+// for a replayed session what differs from the original.
 // Pages: index.html (the sessions; ?before={cursor} for older ones) and session.html?id={session}[&turn={n}][&node={step}].
 // The session page's address is the one Slack cards and PR bodies link to. Every piece of data becomes a text node.
 // The API wants a bearer token: without one (or when it is refused, 401) the page shows a sign-in panel instead.
@@ -34,6 +35,7 @@ function parseRoute() {
 async function route() {
   const mine = ++generation;
   clearTimeout(timer);
+  forgetScreenshots();
   const current = () => mine === generation;
   const r = parseRoute();
   showAccount();
@@ -356,6 +358,7 @@ function turnSection(state) {
       h('span', { class: 'badges' }, t.outcome ? badge(t.outcome) : badge(t.phase)),
       live ? h('span', { class: 'live', title: `Refreshes every ${POLL_MS / 1000} s while the turn runs` }, 'live') : null),
     planPanel, metrics, graph,
+    filmstrip(state),
     h('div', { class: 'graph-row' }, section('steps', 'Steps', stepsTable(state)), details),
     approvalsPanel(state));
 }
@@ -391,6 +394,7 @@ function select(state, id, focus) {
     g.setAttribute('aria-pressed', on ? 'true' : 'false');
   }
   for (const row of main.querySelectorAll('#steps-table tbody tr')) row.classList.toggle('selected', row.dataset.node === id);
+  for (const frame of main.querySelectorAll('#filmstrip-list .frame')) frame.setAttribute('aria-pressed', frame.dataset.node === id ? 'true' : 'false');
   const panel = document.getElementById('node-details');
   renderDetails(state, panel);
   if (focus) panel.focus({ preventScroll: false });
@@ -415,6 +419,7 @@ function renderDetails(state, panel) {
   const ev = stepEvent(state, n.id);
   const modelCost = state.events.filter((e) => e.turn === state.n && e.step === n.id && e.type === 'model.called').reduce((s, e) => s + (e.costUsd ?? 0), 0);
   const cost = ev?.costUsd ?? (modelCost > 0 ? modelCost : null);
+  const images = screenshots(state, n);
 
   replace(panel,
     h('h2', { id: 'node-details-title' }, 'Step ', h('code', null, n.id), ' ', badge(n.status)),
@@ -439,6 +444,7 @@ function renderDetails(state, panel) {
     n.output ? h('p', null, apiLink(links.payload(state.id, n.output.sha256), `${n.id}-${n.output.sha256.slice(0, 12)}`, { id: 'node-payload' },
       'Full output'), ` · ${integer(n.output.bytes)} bytes · ${n.output.contentType} · sha256 `, h('code', { title: n.output.sha256 }, shortHash(n.output.sha256))) : null,
     n.error ? h('pre', { class: 'error' }, n.error) : null,
+    images ? [h('h3', null, 'Screenshots'), h('div', { class: 'shots', id: 'node-screenshots' }, images)] : null,
 
     nodeChanges(state, n),
     policyBlock(n),
@@ -510,6 +516,72 @@ function approvalsPanel(state) {
           h('td', null, a.channel ?? '—'),
           h('td', null, time(a.requestedAt)),
           h('td', null, time(a.resolvedAt))))))));
+}
+
+// ------------------------------------------------------------------------------------------------------------ filmstrip
+
+const BEFORE = 'screenshot_before';
+const AFTER = 'screenshot_after';
+const isBrowserStep = (n) => typeof n.tool === 'string' && n.tool.startsWith('browser_');
+
+/** Screenshots fetched for this page, by session and hash: a promise of an object URL each, revoked when the page changes. */
+const shots = new Map();
+
+function forgetScreenshots() {
+  for (const url of shots.values()) url.then((u) => URL.revokeObjectURL(u), () => {});
+  shots.clear();
+}
+
+/**
+ * An <img> of a stored screenshot. An <img src> of the API path would be sent without the token, so the bytes are
+ * fetched with it and shown from an object URL (the CSP allows blob: images for this).
+ */
+function screenshot(state, ref, alt) {
+  const img = h('img', { class: 'shot', alt, dataset: { sha256: ref.sha256 } });
+  const key = `${state.id}/${ref.sha256}`;
+  if (!shots.has(key)) shots.set(key, api.objectUrl(links.payload(state.id, ref.sha256)));
+  shots.get(key).then((url) => { img.src = url; }, (e) => {
+    shots.delete(key);
+    img.classList.add('missing');
+    img.title = `Could not fetch the screenshot: ${e.title ?? e.message}`;
+  });
+  return img;
+}
+
+/** The step's before and after screenshots (each an <img>, or a note when the step has none), or null when it has neither. */
+function screenshots(state, n) {
+  const a = n.attachments ?? {};
+  if (!a[BEFORE] && !a[AFTER]) return null;
+  return [[BEFORE, 'before'], [AFTER, 'after']].map(([name, when]) => h('span', { class: ['shot-box', when] },
+    a[name] ? screenshot(state, a[name], `${n.id} ${when}`) : h('span', { class: 'muted no-shot' }, `no ${when} screenshot`),
+    h('span', { class: 'small muted' }, when)));
+}
+
+/** The step's latest browser.action event: the URL it ended on and its outcome. */
+function browserAction(state, id) {
+  const own = state.events.filter((e) => e.turn === state.n && e.step === id && e.type === 'browser.action');
+  return own.length ? own[own.length - 1] : null;
+}
+
+/** The turn's browser steps in plan order, each a frame with its before and after screenshots; a click selects the step. */
+function filmstrip(state) {
+  const { turn: t } = state;
+  const order = new Map((t.plan?.plan.steps ?? []).map((s, i) => [s.id, i]));
+  const steps = t.graph.filter(isBrowserStep).sort((a, b) => (order.get(a.id) ?? Infinity) - (order.get(b.id) ?? Infinity));
+  if (steps.length === 0) return null;
+  return section('filmstrip', 'Filmstrip', h('ol', { class: 'filmstrip', id: 'filmstrip-list' }, steps.map((n) => {
+    const ev = browserAction(state, n.id);
+    const outcome = ev?.outputs?.outcome ?? n.status;
+    const url = ev?.outputs?.url;
+    return h('li', null, h('button', {
+      type: 'button', class: 'frame', dataset: { node: n.id }, 'aria-pressed': n.id === state.selected ? 'true' : 'false',
+      on: { click: () => select(state, n.id, true) },
+    },
+    h('span', { class: 'shots' }, screenshots(state, n) ?? h('span', { class: 'muted no-shot' }, 'no screenshots')),
+    h('span', { class: 'frame-meta' },
+      h('code', { class: 'step' }, n.id), ' ', h('code', { class: 'tool' }, n.tool), ' ', badge(outcome, 'outcome'),
+      url ? h('span', { class: 'url', title: url }, url) : null)));
+  })));
 }
 
 // ------------------------------------------------------------------------------------------------------------- timeline
