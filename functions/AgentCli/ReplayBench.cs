@@ -24,11 +24,17 @@ public sealed class ReplayBench(AgentClient client)
         }
 
         string text = await File.ReadAllTextAsync(ticket.FullName, ct);
-        SessionCreatedView session = await client.CreateSessionAsync(new { user = "bench", org = "bench", approvalTimeoutSeconds = 600, idleTtlSeconds = 3600 }, ct);
+        SessionCreatedView session = await client.CreateSessionAsync(new { approvalTimeoutSeconds = 600, idleTtlSeconds = 3600 }, ct);
         int recordedSteps = 0, turns = 0, originalTokens = 0;
         var recording = Stopwatch.StartNew();
         while (recordedSteps < steps)
         {
+            // The turn reports completed a moment before its session is ready for the next one: wait that out.
+            while ((await client.GetSessionAsync(session.SessionId, ct)).ActiveTurn is not null)
+            {
+                await Task.Delay(Poll, ct);
+            }
+
             TurnAcceptedView turn = await client.SendTurnAsync(session.SessionId, text, ct);
             TurnView view;
             string? decided = null;
