@@ -18,22 +18,9 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-run_host() { # backend port
-  local url="http://127.0.0.1:$2"
-  say "Starting a $1 host at $url (log in .local/bench-replay-$1.log)"
-  Durable__Backend="$1" Durable__TaskHub="replay$(date +%s)" \
-    nohup dotnet "$HOST_DLL" --contentRoot "$(dirname "$HOST_DLL")" --urls "$url" >"$LOCAL/bench-replay-$1.log" 2>&1 </dev/null &
-  pids+=($!)
-  for _ in $(seq 1 300); do
-    curl -fsS "$url/api/health" >/dev/null 2>&1 && return
-    sleep 0.2
-  done
-  fail "the $1 host did not start; see .local/bench-replay-$1.log"
-}
-
 cd "$ROOT"
-run_host InMemory 7074
-run_host AzureStorage 7075
+start_bench_host InMemory 7074 bench-replay
+start_bench_host AzureStorage 7075 bench-replay
 say "in-memory engine"
 dotnet "$CLI_DLL" bench-replay --host http://127.0.0.1:7074 --steps "$steps" --repeats "$repeats" --out results/replay.jsonl
 say "Azure Storage engine on Azurite"

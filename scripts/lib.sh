@@ -100,3 +100,18 @@ stop_all() {
     fi
   done
 }
+
+# A portable host for a benchmark: BACKEND PORT NAME; its pid is added to the caller's "pids" array. Rate limits are
+# off: benchmarks poll faster than a user's limit allows (the edge's own cost is measured by `agent-bench.dll edge`).
+start_bench_host() {
+  local url="http://127.0.0.1:$2"
+  say "Starting a $1 host at $url (log in .local/$3-$1.log)"
+  DOTNET_PROCESSOR_COUNT=32 RateLimits__Enabled=false Durable__Backend="$1" Durable__TaskHub="$3$(date +%s)" Slack__ApiBaseUrl="$url/slack-api/" \
+    nohup dotnet "$HOST_DLL" --contentRoot "$(dirname "$HOST_DLL")" --urls "$url" >"$LOCAL/$3-$1.log" 2>&1 </dev/null &
+  pids+=($!)
+  for _ in $(seq 1 300); do
+    curl -fsS "$url/api/health" >/dev/null 2>&1 && return
+    sleep 0.2
+  done
+  fail "the $1 host did not start; see .local/$3-$1.log"
+}

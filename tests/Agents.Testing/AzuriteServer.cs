@@ -38,6 +38,25 @@ public sealed class AzuriteServer : IAsyncDisposable
             throw new InvalidOperationException($"Azurite is not installed at {Executable}. Run scripts/test.sh, which installs it with npm (or set AZURITE_BIN).");
         }
 
+        // A free port can be taken by another fixture between choosing it and Azurite binding it: then Azurite exits
+        // at once, and new ports are tried.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnFreePortsAsync();
+            }
+            catch (AzuriteExitedException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
+    sealed class AzuriteExitedException(string message) : InvalidOperationException(message);
+
+    static async Task<AzuriteServer> StartOnFreePortsAsync()
+    {
+
         string location = Directory.CreateTempSubdirectory("azurite-test-").FullName;
         int blob = FreePort(), queue = FreePort(), table = FreePort();
         var start = new ProcessStartInfo(Executable)
@@ -71,8 +90,10 @@ public sealed class AzuriteServer : IAsyncDisposable
                 if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(180))
                 {
                     string why = process.HasExited ? $"it exited with code {process.ExitCode}" : $"nothing listened after {deadline.Elapsed.TotalSeconds:0} s";
+                    bool exited = process.HasExited;
                     await server.DisposeAsync();
-                    throw new InvalidOperationException($"Azurite did not start on port {port}: {why}.");
+                    string message = $"Azurite did not start on port {port}: {why}.";
+                    throw exited ? new AzuriteExitedException(message) : new InvalidOperationException(message);
                 }
 
                 await Task.Delay(100);
