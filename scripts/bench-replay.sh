@@ -19,8 +19,8 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 cd "$ROOT"
-start_bench_host InMemory 7074 bench-replay
-start_bench_host AzureStorage 7075 bench-replay
+start_bench_host InMemory 7074 benchreplay
+start_bench_host AzureStorage 7075 benchreplay
 say "in-memory engine"
 dotnet "$CLI_DLL" bench-replay --host http://127.0.0.1:7074 --steps "$steps" --repeats "$repeats" --out results/replay.jsonl
 say "Azure Storage engine on Azurite"

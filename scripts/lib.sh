@@ -101,7 +101,7 @@ stop_all() {
   done
 }
 
-# A portable host for a benchmark: BACKEND PORT NAME; its pid is added to the caller's "pids" array. Rate limits are
+# A portable host for a benchmark: BACKEND PORT NAME (letters and digits: it names the task hub); its pid is added to the caller's "pids" array. Rate limits are
 # off: benchmarks poll faster than a user's limit allows (the edge's own cost is measured by `agent-bench.dll edge`).
 start_bench_host() {
   local url="http://127.0.0.1:$2"
