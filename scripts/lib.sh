@@ -101,6 +101,20 @@ stop_all() {
   done
 }
 
+# What every benchmark script does first: tools checked, Azurite installed and running, host and client built,
+# results/ made; the hosts it then starts with start_bench_host are stopped when the script exits.
+prepare_bench() {
+  check_tools
+  ensure_azurite
+  start_azurite
+  build_release
+  mkdir -p "$ROOT/results"
+  pids=()
+  trap 'for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done' EXIT
+  use_local_slack
+  cd "$ROOT"
+}
+
 # A portable host for a benchmark: BACKEND PORT NAME (letters and digits: it names the task hub); its pid is added to the caller's "pids" array. Rate limits are
 # off: benchmarks poll faster than a user's limit allows (the edge's own cost is measured by `agent-bench.dll edge`).
 start_bench_host() {
