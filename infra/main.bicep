@@ -82,6 +82,9 @@ param slackSigningSecret string = ''
 @secure()
 param slackBotToken string = ''
 
+@description('GitHub repository (owner/name) that the sample workspace\'s pull requests go to, through Octokit with the Key Vault secret github-token. Empty (the default): the local publisher (a bare repository on the app\'s own disk), for a trial only.')
+param githubRepository string = ''
+
 @description('GitHub token, stored in Key Vault when given; empty: set it after provisioning.')
 @secure()
 param githubToken string = ''
@@ -262,6 +265,7 @@ module api 'app/api.bicep' = {
     cosmosMemoryContainerName: data.outputs.memoryContainerName
     slackApiBaseUrl: slackApiBaseUrl
     authAuthority: authAuthority
+    githubRepository: githubRepository
     authAudience: authAudience
   }
   // The app starts with its data-plane roles in place (the host opens its storage at once).
