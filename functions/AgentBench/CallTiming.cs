@@ -9,7 +9,13 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AgentBench;
 
 /// <summary>What one turn spent inside the model client, the tools and the embedder, and how many calls it made.</summary>
-sealed record CallTimes(double ModelMs, int ModelCalls, double ToolMs, int ToolCalls, double EmbedMs, int EmbedCalls);
+sealed record CallTimes(double ModelMs, int ModelCalls, double ToolMs, int ToolCalls, double EmbedMs, int EmbedCalls)
+{
+    /// <summary>The platform's blob requests (summed durations; they may overlap), background ones included.</summary>
+    public double BlobMs { get; init; }
+
+    public int BlobRequests { get; init; }
+}
 
 /// <summary>
 /// Sums the wall time spent inside model calls (<see cref="IChatClient.GetResponseAsync"/>), tool executions
@@ -19,8 +25,8 @@ sealed record CallTimes(double ModelMs, int ModelCalls, double ToolMs, int ToolC
 /// </summary>
 sealed class CallClock
 {
-    long modelTicks, toolTicks, embedTicks;
-    int modelCalls, toolCalls, embedCalls;
+    long modelTicks, toolTicks, embedTicks, blobTicks;
+    int modelCalls, toolCalls, embedCalls, blobRequests;
 
     /// <summary>The last prompt and options sent for each purpose (<c>plan</c>, <c>summarize</c>), and the client they went to.</summary>
     public ConcurrentDictionary<string, CapturedCall> Prompts { get; } = new(StringComparer.Ordinal);
@@ -43,13 +49,53 @@ sealed class CallClock
         Interlocked.Increment(ref this.embedCalls);
     }
 
+    public void AddBlob(TimeSpan duration)
+    {
+        Interlocked.Add(ref this.blobTicks, (long)(duration.TotalSeconds * Stopwatch.Frequency));
+        Interlocked.Increment(ref this.blobRequests);
+    }
+
     /// <summary>The sums so far, and starts again from zero.</summary>
     public CallTimes Take() => new(
         Ms(Interlocked.Exchange(ref this.modelTicks, 0)), Interlocked.Exchange(ref this.modelCalls, 0),
         Ms(Interlocked.Exchange(ref this.toolTicks, 0)), Interlocked.Exchange(ref this.toolCalls, 0),
-        Ms(Interlocked.Exchange(ref this.embedTicks, 0)), Interlocked.Exchange(ref this.embedCalls, 0));
+        Ms(Interlocked.Exchange(ref this.embedTicks, 0)), Interlocked.Exchange(ref this.embedCalls, 0))
+    {
+        BlobMs = Ms(Interlocked.Exchange(ref this.blobTicks, 0)),
+        BlobRequests = Interlocked.Exchange(ref this.blobRequests, 0),
+    };
 
     static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+}
+
+/// <summary>
+/// Counts the platform's own storage requests: the HTTP client spans .NET emits (source <c>System.Net.Http</c>) to the
+/// storage emulator, except those of the Durable Task engine's task hub (its queues, tables and lease blobs carry the
+/// hub's name) and the gRPC calls to the sidecar (over a Unix socket, to <c>localhost</c>).
+/// </summary>
+sealed class BlobRequestListener : IDisposable
+{
+    readonly ActivityListener listener;
+
+    public BlobRequestListener(CallClock clock, string storageHost, string taskHub)
+    {
+        this.listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "System.Net.Http",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStopped = activity =>
+            {
+                string url = activity.GetTagItem("url.full") as string ?? string.Empty;
+                if (activity.GetTagItem("server.address") as string == storageHost && !url.Contains(taskHub, StringComparison.OrdinalIgnoreCase))
+                {
+                    clock.AddBlob(activity.Duration);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(this.listener);
+    }
+
+    public void Dispose() => this.listener.Dispose();
 }
 
 /// <summary>One model call as the platform made it: the same client, messages and options can be sent again.</summary>

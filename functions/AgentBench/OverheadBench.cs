@@ -57,7 +57,9 @@ static class OverheadBench
     {
         var clock = new CallClock();
         string contentRoot = Directory.CreateTempSubdirectory("agentfn-overhead-").FullName;
-        WebApplication app = BuildHost(backend, azurite, contentRoot, clock);
+        string taskHub = $"overhead{backend}{DateTime.UtcNow:HHmmss}".ToLowerInvariant();
+        WebApplication app = BuildHost(backend, taskHub, azurite, contentRoot, clock);
+        using var blobs = new BlobRequestListener(clock, "127.0.0.1", taskHub);
         await app.StartAsync();
         try
         {
@@ -99,12 +101,16 @@ static class OverheadBench
                     Stat.Of(governed.Select(t => t.Calls.ModelMs)),
                     Stat.Of(governed.Select(t => t.Calls.ToolMs)),
                     Stat.Of(governed.Select(t => t.PlatformMs)),
-                    Stat.Of(governed.Select(t => t.Calls.EmbedMs))),
+                    Stat.Of(governed.Select(t => t.Calls.EmbedMs)),
+                    Stat.Of(governed.Select(t => t.Calls.BlobMs)),
+                    Stat.Of(governed.Select(t => (double)t.Calls.BlobRequests))),
                 new BareFigures(
                     Stat.Of(bare.Select(t => t.Ms)),
                     Stat.Of(bare.Select(t => t.Calls.ModelMs)),
                     Stat.Of(bare.Select(t => t.Calls.ToolMs)),
-                    Stat.Of(bare.Select(t => t.EngineMs))));
+                    Stat.Of(bare.Select(t => t.EngineMs)),
+                    Stat.Of(bare.Select(t => t.Calls.BlobMs)),
+                    Stat.Of(bare.Select(t => (double)t.Calls.BlobRequests))));
             Console.WriteLine($"{result.Backend}: governed p50 {result.Governed.EndToEnd.P50} ms, bare p50 {result.Bare.EndToEnd.P50} ms, ratio p50 {result.RatioP50}");
             return result;
         }
@@ -117,7 +123,7 @@ static class OverheadBench
     }
 
     /// <summary>The portable host's composition on <paramref name="backend"/>, with the timing decorators and the bare turn added.</summary>
-    static WebApplication BuildHost(DurableBackend backend, AzuriteServer azurite, string contentRoot, CallClock clock)
+    static WebApplication BuildHost(DurableBackend backend, string taskHub, AzuriteServer azurite, string contentRoot, CallClock clock)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = contentRoot, Args = [] });
         builder.Configuration.AddInMemoryCollection(TestSettings.For(azurite, contentRoot, new Dictionary<string, string?>
@@ -125,7 +131,7 @@ static class OverheadBench
             ["Models:Providers:offline:Recordings:2"] = Path.Combine(RepositoryPaths.Root, "functions", "AgentBench", "recordings"),
             ["Budgets:Defaults:OrgDailyTokens"] = "1000000000",
             ["Durable:Backend"] = backend.ToString(),
-            ["Durable:TaskHub"] = $"overhead{backend}{DateTime.UtcNow:HHmmss}".ToLowerInvariant(),
+            ["Durable:TaskHub"] = taskHub,
             ["Urls"] = "http://127.0.0.1:0",
         }));
         builder.AddAgentHost();
@@ -191,12 +197,12 @@ static class OverheadBench
         text.AppendLine(CultureInfo.InvariantCulture, $"{report.Turns} governed and {report.Turns} bare turns per backend after {report.WarmupRounds} warm-up rounds, alternating which goes first; " +
             $"{report.Processors} cores, load average {report.LoadBefore} before, {report.LoadAfter} after. Milliseconds, p50 / p95.");
         text.AppendLine();
-        text.AppendLine("| backend | turn | end to end | model | tools | platform (e2e − model − tools) | of which embedding |");
-        text.AppendLine("|---|---|---|---|---|---|---|");
+        text.AppendLine("| backend | turn | end to end | model | tools | platform (e2e − model − tools) | embedding (in platform) | platform blob requests: count, summed ms |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (BackendOverhead b in report.Backends)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {b.Backend} | governed | {b.Governed.EndToEnd} | {b.Governed.Model} | {b.Governed.Tools} | {b.Governed.Platform} | {b.Governed.Embedding} |");
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {b.Backend} | bare | {b.Bare.EndToEnd} | {b.Bare.Model} | {b.Bare.Tools} | {b.Bare.Engine} | – |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {b.Backend} | governed | {b.Governed.EndToEnd} | {b.Governed.Model} | {b.Governed.Tools} | {b.Governed.Platform} | {b.Governed.Embedding} | {b.Governed.BlobRequests.P50:0} / {b.Governed.BlobRequests.P95:0}, {b.Governed.BlobMs} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {b.Backend} | bare | {b.Bare.EndToEnd} | {b.Bare.Model} | {b.Bare.Tools} | {b.Bare.Engine} | – | {b.Bare.BlobRequests.P50:0} / {b.Bare.BlobRequests.P95:0}, {b.Bare.BlobMs} |");
         }
 
         text.AppendLine();
@@ -210,6 +216,8 @@ static class OverheadBench
         text.AppendLine();
         text.AppendLine("Model: wall time inside the provider's IChatClient.GetResponseAsync (the offline model: recording lookup and token counting). " +
             "Tools: inside IAgentTool.RunAsync (the WASM sandbox runs). Embedding: the memory retrieval's MiniLM call, part of the platform's time. " +
+            "Blob requests: the platform's own requests to Azurite's blob service while the turn ran (event log, payloads, budgets, turns in flight; " +
+            "background ones such as the load monitor's samples too, which is what the bare rows show), timed as HTTP client spans; they may overlap. " +
             "Percentiles are of per-turn values, so the columns do not add up. Bare: a plain orchestration making the same 2 model calls " +
             "(the platform's own prompts, same client) and 5 tool calls (same implementations) in the same order; its last column is the engine's time.");
         return text.ToString();
@@ -240,9 +248,9 @@ sealed record Stat(double P50, double P95)
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{this.P50:0.0} / {this.P95:0.0}");
 }
 
-sealed record GovernedFigures(Stat EndToEnd, Stat Model, Stat Tools, Stat Platform, Stat Embedding);
+sealed record GovernedFigures(Stat EndToEnd, Stat Model, Stat Tools, Stat Platform, Stat Embedding, Stat BlobMs, Stat BlobRequests);
 
-sealed record BareFigures(Stat EndToEnd, Stat Model, Stat Tools, Stat Engine);
+sealed record BareFigures(Stat EndToEnd, Stat Model, Stat Tools, Stat Engine, Stat BlobMs, Stat BlobRequests);
 
 sealed record BackendOverhead(string Backend, GovernedFigures Governed, BareFigures Bare)
 {
