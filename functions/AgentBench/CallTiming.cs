@@ -69,16 +69,17 @@ sealed class CallClock
 }
 
 /// <summary>
-/// Counts the platform's own storage requests: the HTTP client spans .NET emits (source <c>System.Net.Http</c>) to the
-/// storage emulator, except those of the Durable Task engine's task hub (its queues, tables and lease blobs carry the
-/// hub's name) and the gRPC calls to the sidecar (over a Unix socket, to <c>localhost</c>).
+/// Counts the platform's own blob requests: the HTTP client spans .NET emits (source <c>System.Net.Http</c>) to the blob
+/// service's endpoint, except the Durable Task engine's (its lease and large-message containers carry the task hub's
+/// name; its queues and tables are on other endpoints, and the sidecar's gRPC calls go over a Unix socket).
 /// </summary>
 sealed class BlobRequestListener : IDisposable
 {
     readonly ActivityListener listener;
 
-    public BlobRequestListener(CallClock clock, string storageHost, string taskHub)
+    public BlobRequestListener(CallClock clock, Uri blobEndpoint, string taskHub)
     {
+        string service = blobEndpoint.GetLeftPart(UriPartial.Authority) + "/";
         this.listener = new ActivityListener
         {
             ShouldListenTo = source => source.Name == "System.Net.Http",
@@ -86,7 +87,7 @@ sealed class BlobRequestListener : IDisposable
             ActivityStopped = activity =>
             {
                 string url = activity.GetTagItem("url.full") as string ?? string.Empty;
-                if (activity.GetTagItem("server.address") as string == storageHost && !url.Contains(taskHub, StringComparison.OrdinalIgnoreCase))
+                if (url.StartsWith(service, StringComparison.OrdinalIgnoreCase) && !url.Contains(taskHub, StringComparison.OrdinalIgnoreCase))
                 {
                     clock.AddBlob(activity.Duration);
                 }

@@ -9,6 +9,7 @@ using Agents.Core.Models;
 using Agents.Core.Sessions;
 using Agents.Core.Tools;
 using Agents.Testing;
+using Azure.Storage.Blobs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
@@ -59,7 +60,7 @@ static class OverheadBench
         string contentRoot = Directory.CreateTempSubdirectory("agentfn-overhead-").FullName;
         string taskHub = $"overhead{backend}{DateTime.UtcNow:HHmmss}".ToLowerInvariant();
         WebApplication app = BuildHost(backend, taskHub, azurite, contentRoot, clock);
-        using var blobs = new BlobRequestListener(clock, "127.0.0.1", taskHub);
+        using var blobs = new BlobRequestListener(clock, new BlobServiceClient(azurite.ConnectionString).Uri, taskHub);
         await app.StartAsync();
         try
         {
@@ -216,8 +217,9 @@ static class OverheadBench
         text.AppendLine();
         text.AppendLine("Model: wall time inside the provider's IChatClient.GetResponseAsync (the offline model: recording lookup and token counting). " +
             "Tools: inside IAgentTool.RunAsync (the WASM sandbox runs). Embedding: the memory retrieval's MiniLM call, part of the platform's time. " +
-            "Blob requests: the platform's own requests to Azurite's blob service while the turn ran (event log, payloads, budgets, turns in flight; " +
-            "background ones such as the load monitor's samples too, which is what the bare rows show), timed as HTTP client spans; they may overlap. " +
+            "Blob requests: the platform's own requests to Azurite's blob service while the turn ran (event log, payloads, budgets, turns in flight, memory index), " +
+            "background ones included: the load monitor lists the turns in flight every Backpressure:SampleSeconds (0.2 s here), which is most of what the bare rows show. " +
+            "Timed as HTTP client spans; they may overlap. " +
             "Percentiles are of per-turn values, so the columns do not add up. Bare: a plain orchestration making the same 2 model calls " +
             "(the platform's own prompts, same client) and 5 tool calls (same implementations) in the same order; its last column is the engine's time.");
         return text.ToString();
