@@ -7,8 +7,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 check_tools
 ensure_azurite
-say "Building the benchmarks (Release; log in .local/build.log)"
-dotnet build "$ROOT/functions/AgentBench/AgentBench.csproj" -c Release --nologo -v quiet >"$LOCAL/build.log" 2>&1 || { cat "$LOCAL/build.log" >&2; fail "build failed"; }
+build_bench
 cd "$ROOT"
 # The in-memory sidecar's concurrency is the processor count (2 here): raise it, as the bench hosts do.
-DOTNET_PROCESSOR_COUNT=32 AZURITE_BIN="$AZURITE" exec dotnet "$ROOT/functions/AgentBench/bin/Release/net10.0/agent-bench.dll" overhead "${1:-20}" "${2:-both}"
+DOTNET_PROCESSOR_COUNT=32 AZURITE_BIN="$AZURITE" exec dotnet "$BENCH_DLL" overhead "${1:-20}" "${2:-both}"

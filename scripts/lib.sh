@@ -57,6 +57,14 @@ build_release() {
   done
 }
 
+BENCH_DLL="$ROOT/functions/AgentBench/bin/Release/net10.0/agent-bench.dll"
+
+build_bench() {
+  say "Building the benchmarks (Release; log in .local/build.log)"
+  dotnet build "$ROOT/functions/AgentBench/AgentBench.csproj" -c Release --nologo -v quiet >"$LOCAL/build.log" 2>&1 \
+    || { cat "$LOCAL/build.log" >&2; fail "the build of the benchmarks failed"; }
+}
+
 # Slack, locally: the host serves a Slack simulator and the client clicks its buttons through the real, signed
 # webhook. The signing secret is made up per machine (never committed) and kept in .local/slack.env.
 use_local_slack() {
