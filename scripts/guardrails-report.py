@@ -5,7 +5,9 @@ usage: guardrails-report.py CATALOG RESULTS_DIR REPORT_MD
 
 A scenario is run by the catalog theory of its layer (its test name carries `(id: "ID")`) or by the test its `test`
 field names (a substring of the reported test name; `*` matches anything). It held when at least one matching test
-ran and every matching test passed; it was bypassed when a matching test failed; otherwise it did not run.
+ran and every matching test passed; it FAILED when a matching test failed (counted as bypassed: a failure is not
+proof the guardrail held, even when it is a timeout; the report shows the first line of the error); otherwise it did
+not run.
 Prints the table and "N scenarios, N held, N bypassed"; writes the same as Markdown; exits 1 unless all held.
 """
 import datetime
@@ -24,7 +26,9 @@ def results_of(directory):
     tests = []
     for trx in sorted(glob.glob(os.path.join(directory, "**", "*.trx"), recursive=True)):
         for result in ET.parse(trx).getroot().iter(NS + "UnitTestResult"):
-            tests.append((result.get("testName"), result.get("outcome"), result.get("duration") or ""))
+            message = result.find(f"{NS}Output/{NS}ErrorInfo/{NS}Message")
+            error = (message.text or "").strip().splitlines()[0] if message is not None and message.text else ""
+            tests.append((result.get("testName"), result.get("outcome"), error))
     return tests
 
 
@@ -51,8 +55,9 @@ def main(catalog_path, results_dir, report_path):
     for s in scenarios:
         matched = [t for t in tests if fnmatch.fnmatchcase(t[0], pattern_of(s))]
         used.update(t[0] for t in matched)
-        if any(t[1] not in ("Passed", "NotExecuted") for t in matched):
-            result = "BYPASSED"
+        failed = [t for t in matched if t[1] not in ("Passed", "NotExecuted")]
+        if failed:
+            result = "FAILED: " + (failed[0][2][:160] or failed[0][1])
         elif matched and all(t[1] == "Passed" for t in matched):
             result = "held"
         else:
@@ -60,7 +65,7 @@ def main(catalog_path, results_dir, report_path):
         rows.append((s["id"], s["category"], s["expected"], result, len(matched)))
 
     held = sum(r[3] == "held" for r in rows)
-    bypassed = sum(r[3] == "BYPASSED" for r in rows)
+    bypassed = sum(r[3].startswith("FAILED") for r in rows)
     not_run = sum(r[3] == "NOT RUN" for r in rows)
     others = [t for t in tests if t[0] not in used]
     others_failed = [t for t in others if t[1] != "Passed"]
@@ -72,7 +77,7 @@ def main(catalog_path, results_dir, report_path):
         print(f"{r[0]:<8} {r[1]:<23} {r[2][:100]:<{min(width, 100)}} {r[3]}")
     print(f"also ran {len(others)} other guardrail-tagged test case(s) (rows of the same theories), {len(others_failed)} failed")
     for t in others_failed:
-        print(f"  FAILED: {t[0]}")
+        print(f"  FAILED: {t[0]}: {t[2]}")
     for p in problems:
         print(f"catalog problem: {p}")
 
@@ -95,7 +100,7 @@ def main(catalog_path, results_dir, report_path):
         *[f"| {r[0]} | {r[1]} | {r[2].replace('|', '/')} | {r[3]} |" for r in rows],
         "",
         f"Also ran {len(others)} other guardrail-tagged test cases (rows of the same theories); {len(others_failed)} failed.",
-        *[f"- FAILED: `{t[0]}`" for t in others_failed],
+        *[f"- FAILED: `{t[0]}`: {t[2]}" for t in others_failed],
         *[f"- catalog problem: {p}" for p in problems],
         "",
     ]

@@ -246,7 +246,7 @@ public sealed class ModelRouter(
     {
         string text = message.Text;
         string scrubbed = this.credentials.RedactCredentials(text);
-        return ReferenceEquals(scrubbed, text) || scrubbed == text ? message : new ChatMessage(message.Role, scrubbed);
+        return scrubbed == text ? message : new ChatMessage(message.Role, scrubbed);
     }
 
     async Task<(ChatResponse Response, CandidateOptions Candidate, long LatencyMs)> CallAsync(

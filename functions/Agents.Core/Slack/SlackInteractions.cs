@@ -12,8 +12,9 @@ public sealed record SlackInteractionResult(int Status, string? Body, string? Er
 /// <summary>
 /// Handles Slack's interaction callbacks: verifies the request's signature and age, opens the platform-signed action
 /// token (so a click can only ever decide the turn, session, org, request and step it was issued for), and raises the
-/// durable approval decision before answering. Only the Slack users listed in <c>Slack:Approvers</c> can decide. Revise opens a modal for the rationale; its submission raises the
-/// revise. Duplicate or late clicks change nothing and are answered with a clear message.
+/// durable approval decision before answering. Only the Slack users listed in <c>Slack:Approvers</c> can decide: seeing
+/// the channel is not the approver role. Revise opens a modal for the rationale; its submission raises the revise.
+/// Duplicate or late clicks, and anyone else's, change nothing and are answered with a clear message.
 /// </summary>
 public sealed partial class SlackInteractions(SessionService sessions, SlackApi slack, IOptions<SlackOptions> options, TimeProvider clock, ILogger<SlackInteractions> logger)
 {
