@@ -68,6 +68,9 @@ param modelTiers modelTiersType = {
 @description('Slack Web API base URL (Slack:ApiBaseUrl).')
 param slackApiBaseUrl string = 'https://slack.com/api'
 
+@description('Slack user ids allowed to approve or revise from Slack, comma-separated (Slack:Approvers); empty: nobody decides from Slack.')
+param slackApprovers string = ''
+
 @description('OpenID Connect authority for the API\'s access tokens (Auth:Authority); empty: not configured yet.')
 param authAuthority string = ''
 
@@ -264,6 +267,7 @@ module api 'app/api.bicep' = {
     cosmosDatabaseName: data.outputs.databaseName
     cosmosMemoryContainerName: data.outputs.memoryContainerName
     slackApiBaseUrl: slackApiBaseUrl
+    slackApprovers: slackApprovers
     authAuthority: authAuthority
     githubRepository: githubRepository
     authAudience: authAudience

@@ -78,6 +78,7 @@ use_local_slack() {
   # shellcheck disable=SC1091
   source "$LOCAL/slack.env"
   export Slack__Simulator=true
+  export Slack__Approvers="${Slack__Approvers:-U-LOCAL}" # the user the simulator clicks as (AgentCli SlackClicker)
   export Slack__ApiBaseUrl="$HOST_URL/slack-api/"
 }
 

@@ -76,6 +76,9 @@ param cosmosMemoryContainerName string
 @description('Slack Web API base URL.')
 param slackApiBaseUrl string
 
+@description('Slack user ids allowed to approve or revise from Slack, comma-separated.')
+param slackApprovers string
+
 @description('OpenID Connect authority that issues the API\'s access tokens; empty: not configured.')
 param authAuthority string
 
@@ -224,6 +227,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     Memory__Container: cosmosMemoryContainerName
     Memory__ManagedIdentityClientId: identityClientId
     Slack__ApiBaseUrl: slackApiBaseUrl
+    Slack__Approvers: slackApprovers
     // Key Vault references: the platform reads the secret as the managed identity (keyVaultReferenceIdentity); the app
     // sees the value. Until the secret is set the app sees the reference text itself.
     Slack__SigningSecret: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretNames.slackSigningSecret})'

@@ -21,7 +21,7 @@ public class AppSettingsTests(InfraFixture infra)
         "Models__Providers__azure__Kind", "Models__Providers__azure__Endpoint", "Models__Providers__azure__ManagedIdentityClientId",
         "EventStream__FullyQualifiedNamespace", "EventStream__Topic", "KeyVault__Uri",
         "Memory__CosmosEndpoint", "Memory__Database", "Memory__Container",
-        "Slack__ApiBaseUrl", "Auth__Authority", "Auth__Audience", "Publishing__Provider",
+        "Slack__ApiBaseUrl", "Slack__Approvers", "Auth__Authority", "Auth__Audience", "Publishing__Provider",
     ];
 
     static readonly string[] CandidateSettings =

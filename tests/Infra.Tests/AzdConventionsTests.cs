@@ -54,6 +54,7 @@ public class AzdConventionsTests(InfraFixture infra)
                 ["authAuthority"] = "${AUTH_AUTHORITY}",
                 ["authAudience"] = "${AUTH_AUDIENCE}",
                 ["githubRepository"] = "${GITHUB_REPOSITORY}",
+                ["slackApprovers"] = "${SLACK_APPROVERS}",
             },
             mapped);
         Assert.All(mapped.Keys, p => Assert.NotNull(infra.Main.Json["parameters"]![p]));
