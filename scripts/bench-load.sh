@@ -5,7 +5,8 @@
 # writes results/load.md and results/load.json: p50/p95/p99 of the 202 and of submit → final, throughput, 429s (shed),
 # the degrade level per second; then verifies every accepted turn is final and logged exactly once. Exits non-zero if not.
 #   scripts/bench-load.sh [SESSIONS] [LATENCY_MS]      (defaults 80 and 200)
-#   env: CAPACITY (turns in flight at degrade level 3, default 24), TURNS (1), DURATION (60 s), DRAIN (180 s),
+#   env: CAPACITY (turns in flight at degrade level 3, default 24), TURNS (2), DURATION (60 s), RAMP (users start over 20 s),
+#        DRAIN (180 s),
 #        RETRY_AFTER (seconds in a 429, default 2), BACKEND (InMemory | AzureStorage), PORT (7074)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -34,5 +35,5 @@ export Models__Providers__offline__Kind=Offline Models__Providers__offline__Late
 export Storage__TurnsContainer="agent-turns-$run" Budgets__Defaults__OrgDailyTokens=1000000000
 start_bench_host "$backend" "$port" "$run"
 dotnet "$CLI_DLL" load --host "http://127.0.0.1:$port" --org "$run" \
-  --sessions "$sessions" --turns "${TURNS:-1}" --duration "${DURATION:-60}" --drain "${DRAIN:-180}" \
+  --sessions "$sessions" --turns "${TURNS:-2}" --duration "${DURATION:-60}" --drain "${DRAIN:-180}" --ramp "${RAMP:-20}" \
   --label "$backend, $sessions sessions, capacity $capacity, model ${latency}±$((latency / 4)) ms" --report load

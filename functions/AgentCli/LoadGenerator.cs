@@ -15,6 +15,7 @@ public sealed record LoadSettings(
     int MaxRetries,
     TimeSpan MaxRetryWait,
     TimeSpan Poll,
+    TimeSpan Ramp,
     string Input)
 {
     /// <summary>Why these settings cannot run, or null.</summary>
@@ -26,6 +27,7 @@ public sealed record LoadSettings(
         : this.MaxRetries is < 0 or > 10 ? "--max-retries must be between 0 and 10"
         : this.MaxRetryWait < TimeSpan.Zero ? "--max-retry-wait must not be negative"
         : this.Poll < TimeSpan.FromMilliseconds(10) ? "--poll must be at least 10 ms"
+        : this.Ramp < TimeSpan.Zero || this.Ramp >= this.Duration ? "--ramp must be at least 0 and shorter than --duration"
         : string.IsNullOrWhiteSpace(this.Input) ? "the turn's input is empty"
         : null;
 }
@@ -73,7 +75,8 @@ public sealed record LoadReport(
 
 /// <summary>
 /// Drives many concurrent sessions against a host on this machine and then proves nothing was lost or doubled.
-/// Arrival is closed-loop: <see cref="LoadSettings.Sessions"/> concurrent users, each with one session, sending
+/// Arrival is closed-loop: <see cref="LoadSettings.Sessions"/> concurrent users (starting evenly spread over
+/// <see cref="LoadSettings.Ramp"/>, so the host's once-a-second load sample sees the build-up), each with one session, sending
 /// <see cref="LoadSettings.TurnsPerSession"/> turns one after another (the next when the previous is final), approving
 /// every pending approval through the API as an approver. A 429 counts as shed; its Retry-After is honoured up to
 /// <see cref="LoadSettings.MaxRetries"/> times (when no longer than <see cref="LoadSettings.MaxRetryWait"/>), after which
@@ -94,7 +97,7 @@ public sealed class LoadGenerator(AgentClient client, LoadSettings settings, Tex
     readonly ConcurrentQueue<LoadSample> timeline = new();
     int submissions, retries, givenUp, otherRefusals, final, acceptedCount, shedCount;
 
-    public const string Arrival = "closed loop: one concurrent user per session, each sending its turns one after another";
+    public const string Arrival = "closed loop: one concurrent user per session, users starting evenly over the ramp, each sending its turns one after another";
 
     /// <summary>Only a host on this machine: a load generator must not be pointed at someone else's service.</summary>
     public static string? RefuseUnlessLoopback(Uri host) =>
@@ -125,7 +128,7 @@ public sealed class LoadGenerator(AgentClient client, LoadSettings settings, Tex
         hardStop.CancelAfter(settings.Duration + settings.DrainTimeout);
         using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
         Task sampler = users.Length == 0 ? Task.CompletedTask : this.SampleAsync(users[0], stopSampling.Token);
-        await Task.WhenAll(users.Select(id => Task.Run(() => this.UserAsync(id, settings.Duration, hardStop.Token), CancellationToken.None)));
+        await Task.WhenAll(users.Select((id, i) => Task.Run(() => this.UserAsync(id, settings.Ramp * i / users.Length, settings.Duration, hardStop.Token), CancellationToken.None)));
         double wall = this.clock.Elapsed.TotalSeconds;
         await stopSampling.CancelAsync();
         await sampler;
@@ -178,10 +181,11 @@ public sealed class LoadGenerator(AgentClient client, LoadSettings settings, Tex
     }
 
     /// <summary>One user: its session's turns one after another until the count or the arrival window runs out.</summary>
-    async Task UserAsync(string sessionId, TimeSpan arrivalEnds, CancellationToken ct)
+    async Task UserAsync(string sessionId, TimeSpan startAt, TimeSpan arrivalEnds, CancellationToken ct)
     {
         try
         {
+            await Task.Delay(startAt, ct);
             for (int n = 0; n < settings.TurnsPerSession && this.clock.Elapsed < arrivalEnds; n++)
             {
                 if (n > 0 && !await this.SessionIdleAsync(sessionId, ct))

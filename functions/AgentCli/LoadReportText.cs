@@ -17,7 +17,7 @@ public static class LoadReportText
 
         Line($"# Load run: {r.Label}");
         Line();
-        Line(string.Create(CultureInfo.InvariantCulture, $"{r.At:u}, host {r.Host}. Arrival: {r.Arrival}. {r.Settings.Sessions} sessions × up to {r.Settings.TurnsPerSession} turn(s), arrivals for {r.Settings.Duration.TotalSeconds:0} s, drain up to {r.Settings.DrainTimeout.TotalSeconds:0} s, poll every {r.Settings.Poll.TotalMilliseconds:0} ms (completion times are as seen by polling), a 429's Retry-After honoured up to {r.Settings.MaxRetries} time(s) when ≤ {r.Settings.MaxRetryWait.TotalSeconds:0} s."));
+        Line(string.Create(CultureInfo.InvariantCulture, $"{r.At:u}, host {r.Host}. Arrival: {r.Arrival}. {r.Settings.Sessions} sessions × up to {r.Settings.TurnsPerSession} turn(s), users starting over {r.Settings.Ramp.TotalSeconds:0} s, arrivals for {r.Settings.Duration.TotalSeconds:0} s, drain up to {r.Settings.DrainTimeout.TotalSeconds:0} s, poll every {r.Settings.Poll.TotalMilliseconds:0} ms (completion times are as seen by polling), a 429's Retry-After honoured up to {r.Settings.MaxRetries} time(s) when ≤ {r.Settings.MaxRetryWait.TotalSeconds:0} s."));
         Line();
         Line("| latency (ms) | n | p50 | p95 | p99 | max |");
         Line("|---|---:|---:|---:|---:|---:|");
