@@ -54,11 +54,17 @@ public sealed class AgentClient(HttpClient http, BearerTokens tokens, Caller ide
 
     /// <summary>
     /// Sends a turn once and reports what the host answered, 429 included: no rate-limit retry here, so a load
-    /// generator sees every refusal and decides itself whether to honour Retry-After.
+    /// generator sees every refusal and decides itself whether to honour Retry-After. With an idempotency key, sending
+    /// again after a lost answer gets the first request's answer instead of a second turn.
     /// </summary>
-    public async Task<TurnSubmission> TrySendTurnAsync(string sessionId, string input, CancellationToken ct)
+    public async Task<TurnSubmission> TrySendTurnAsync(string sessionId, string input, string? idempotencyKey, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"api/sessions/{sessionId}/turns") { Content = JsonContent.Create(new { input }, options: JsonDefaults.Web) };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add(IdempotencyKeyHeader, idempotencyKey);
+        }
+
         using HttpResponseMessage response = await this.SendWithTokenAsync(request, ct, retryRateLimited: false);
         if (response.StatusCode == HttpStatusCode.Accepted)
         {
@@ -136,6 +142,10 @@ public sealed class AgentClient(HttpClient http, BearerTokens tokens, Caller ide
         for (int attempt = 0; ; attempt++)
         {
             using var copy = new HttpRequestMessage(request.Method, request.RequestUri);
+            if (request.Headers.TryGetValues(IdempotencyKeyHeader, out IEnumerable<string>? key))
+            {
+                copy.Headers.Add(IdempotencyKeyHeader, key);
+            }
             if (body is not null)
             {
                 copy.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
@@ -155,6 +165,8 @@ public sealed class AgentClient(HttpClient http, BearerTokens tokens, Caller ide
     }
 
     const int MaxRateLimitRetries = 3;
+
+    const string IdempotencyKeyHeader = "Idempotency-Key";
 
     static readonly TimeSpan MaxRateLimitWait = TimeSpan.FromSeconds(5);
 

@@ -57,6 +57,7 @@ public sealed record LoadReport(
     int ShedWithoutRetryAfter,
     int RetriesAfterShed,
     int TurnsGivenUp,
+    int LostAnswers,
     int OtherRefusals,
     int Final,
     IReadOnlyDictionary<string, int> Outcomes,
@@ -95,7 +96,10 @@ public sealed class LoadGenerator(AgentClient client, LoadSettings settings, Tex
     readonly ConcurrentBag<ShedResponse> shed = [];
     readonly ConcurrentDictionary<string, ConcurrentBag<int>> acceptedBySession = new(StringComparer.Ordinal);
     readonly ConcurrentQueue<LoadSample> timeline = new();
-    int submissions, retries, givenUp, otherRefusals, final, acceptedCount, shedCount;
+    int submissions, retries, givenUp, otherRefusals, final, acceptedCount, shedCount, lostAnswers;
+
+    /// <summary>Times one turn is sent again, under the same idempotency key, after its answer was lost.</summary>
+    const int MaxLostAnswers = 3;
 
     public const string Arrival = "closed loop: one concurrent user per session, users starting evenly over the ramp, each sending its turns one after another";
 
@@ -150,6 +154,7 @@ public sealed class LoadGenerator(AgentClient client, LoadSettings settings, Tex
             this.shed.Count(s => !s.HadRetryAfter),
             this.retries,
             this.givenUp,
+            this.lostAnswers,
             this.otherRefusals,
             done.Count,
             done.GroupBy(t => t.Outcome ?? "unknown").OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
@@ -214,25 +219,38 @@ public sealed class LoadGenerator(AgentClient client, LoadSettings settings, Tex
         }
     }
 
-    /// <summary>Sends a turn, honouring Retry-After on 429 a bounded number of times; null when it was never accepted.</summary>
+    /// <summary>
+    /// Sends a turn, honouring Retry-After on 429 a bounded number of times; null when it was never accepted. Every
+    /// attempt of one turn carries the same idempotency key, so an attempt whose answer was lost (timeout) is sent again
+    /// and gets the host's first answer: an accepted turn is never lost to the client, nor accepted twice.
+    /// </summary>
     async Task<(AcceptedTurn? Turn, TimeSpan SubmittedAt)> SubmitAsync(string sessionId, TimeSpan arrivalEnds, CancellationToken ct)
     {
+        string key = Guid.NewGuid().ToString("N");
         TimeSpan firstSubmit = this.clock.Elapsed;
-        for (int attempt = 0; ; attempt++)
+        int lost = 0, shedTimes = 0;
+        TimeSpan sent = firstSubmit;
+        while (true)
         {
-            TimeSpan sent = this.clock.Elapsed;
+            // A lost answer is sent again and timed from its first send; after a 429 it is a new request, timed anew.
             Interlocked.Increment(ref this.submissions);
             TurnSubmission answer;
             try
             {
-                answer = await client.TrySendTurnAsync(sessionId, settings.Input, ct);
+                answer = await client.TrySendTurnAsync(sessionId, settings.Input, key, ct);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
             {
-                // No answer: we cannot know whether it was accepted, so the turn is not counted either way; the log check still sees it.
-                Interlocked.Increment(ref this.otherRefusals);
-                progress.WriteLine($"load: turn of {sessionId} got no answer: {e.Message}");
-                return (null, firstSubmit);
+                Interlocked.Increment(ref this.lostAnswers);
+                if (++lost > MaxLostAnswers)
+                {
+                    // Still no answer: whether the host took it is unknown; the log check shows it if it did.
+                    Interlocked.Increment(ref this.otherRefusals);
+                    progress.WriteLine($"load: turn of {sessionId} got no answer {lost} times: {e.Message}");
+                    return (null, firstSubmit);
+                }
+
+                continue;
             }
 
             double ackMs = (this.clock.Elapsed - sent).TotalMilliseconds;
@@ -252,7 +270,7 @@ public sealed class LoadGenerator(AgentClient client, LoadSettings settings, Tex
             Interlocked.Increment(ref this.shedCount);
             this.shed.Add(new ShedResponse(sessionId, Math.Round(this.clock.Elapsed.TotalSeconds, 2), answer.RetryAfter is not null, answer.Problem));
             TimeSpan wait = answer.RetryAfter ?? TimeSpan.MaxValue;
-            if (attempt >= settings.MaxRetries || wait > settings.MaxRetryWait || this.clock.Elapsed + wait >= arrivalEnds)
+            if (shedTimes++ >= settings.MaxRetries || wait > settings.MaxRetryWait || this.clock.Elapsed + wait >= arrivalEnds)
             {
                 Interlocked.Increment(ref this.givenUp);
                 return (null, firstSubmit);
@@ -260,6 +278,7 @@ public sealed class LoadGenerator(AgentClient client, LoadSettings settings, Tex
 
             Interlocked.Increment(ref this.retries);
             await Task.Delay(wait, ct);
+            sent = this.clock.Elapsed;
         }
     }
 

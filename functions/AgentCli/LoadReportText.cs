@@ -25,9 +25,9 @@ public static class LoadReportText
         Line($"| POST turn → final | {Ms(r.CompletionMs)[2..]}");
         Line();
         Line(string.Create(CultureInfo.InvariantCulture,
-            $"Sessions {r.SessionsOpened}; submissions {r.Submissions}: accepted {r.Accepted}, shed (429) {r.ShedResponses} ({r.ShedWithoutRetryAfter} without Retry-After), retried after 429 {r.RetriesAfterShed}, turns given up as shed {r.TurnsGivenUp}, other refusals {r.OtherRefusals}."));
+            $"Sessions {r.SessionsOpened}; submissions {r.Submissions}: accepted {r.Accepted}, shed (429) {r.ShedResponses} ({r.ShedWithoutRetryAfter} without Retry-After), retried after 429 {r.RetriesAfterShed}, turns given up as shed {r.TurnsGivenUp}, answers lost (timeout; sent again under the same Idempotency-Key) {r.LostAnswers}, other refusals or failures {r.OtherRefusals}."));
         Line(string.Create(CultureInfo.InvariantCulture,
-            $"Final {r.Final} ({string.Join(", ", r.Outcomes.Select(o => $"{o.Key} {o.Value}"))}); throughput {r.ThroughputTurnsPerSecond:0.00} turns/s; wall {r.WallSeconds:0.0} s; highest degrade level {r.MaxDegradeLevel}."));
+            $"Final {r.Final} ({string.Join(", ", r.Outcomes.Select(o => $"{o.Key} {o.Value}"))}); throughput {r.ThroughputTurnsPerSecond:0.00} turns/s (final turns ÷ seconds from the first submission to the last final); wall {r.WallSeconds:0.0} s; highest degrade level {r.MaxDegradeLevel}."));
         Line();
         Line("Degrade timeline (per second: L level, in-flight turns per the host, and the client's accepted / shed / final so far):");
         Line();
