@@ -17,16 +17,7 @@ backend="${BACKEND:-InMemory}"
 port="${PORT:-7074}"
 run="load$(date +%s)"
 
-check_tools
-ensure_azurite
-start_azurite
-build_release
-mkdir -p "$ROOT/results"
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-cd "$ROOT"
+prepare_bench
 # The host for this run: its capacity and model time; its own in-flight markers (a fresh container, so markers left by
 # an earlier, killed run do not count); an org budget that a few hundred turns cannot exhaust (shedding must come from
 # the degrade level, not from the org's daily cap).
