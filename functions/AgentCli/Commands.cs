@@ -344,9 +344,14 @@ public static class Commands
         var label = new Option<string>("--label") { Description = "Name of this run in the report (for example the backend)", DefaultValueFactory = _ => "golden" };
         var output = new Option<FileInfo?>("--out") { Description = "Write the report as Markdown to this file (and as JSON beside it, .json)" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds one task may take", DefaultValueFactory = _ => 180 };
+        var via = new Option<string>("--via")
+        {
+            Description = "api: decide through the approvals API; slack: click approve and revise in the Slack simulator's message through the signed webhook (deny always goes through the API)",
+            DefaultValueFactory = _ => "api",
+        };
         var command = new Command("eval", "Run the golden PR-prep tasks against the host and check each against its expected outcome; exits 1 when any task misses it")
         {
-            manifest, only, label, output, timeout,
+            manifest, only, label, output, timeout, via,
         };
         command.SetAction(async (p, ct) =>
         {
@@ -372,8 +377,19 @@ public static class Commands
             }
 
             using AgentClient reviewer = client.As("golden-reviewer");
-            var eval = new GoldenEval(client, reviewer) { Progress = Console.WriteLine, TaskTimeout = TimeSpan.FromSeconds(p.GetValue(timeout)) };
-            Console.WriteLine($"{tasks.Tasks.Count} golden tasks against {client.BaseAddress} ({p.GetValue(label)})");
+            SlackClicker? slack = null;
+            if (p.GetValue(via) == "slack")
+            {
+                slack = reviewer.Slack;
+                if (slack is null || !await slack.AvailableAsync(ct))
+                {
+                    await Console.Error.WriteLineAsync("--via slack needs the host's Slack simulator and Slack__SigningSecret (scripts/eval.sh sets both).");
+                    return 2;
+                }
+            }
+
+            var eval = new GoldenEval(client, reviewer) { Progress = Console.WriteLine, TaskTimeout = TimeSpan.FromSeconds(p.GetValue(timeout)), Slack = slack };
+            Console.WriteLine($"{tasks.Tasks.Count} golden tasks against {client.BaseAddress} ({p.GetValue(label)}; decisions via {(slack is null ? "the approvals API" : "signed Slack clicks, deny via the API")})");
             GoldenEvalReport report = await eval.RunAsync(tasks, Agents.Core.Hosting.RepositoryPaths.Root, p.GetValue(label)!, ct);
             Console.WriteLine();
             Console.WriteLine(GoldenReport.OverallLine(report.Summary));

@@ -25,6 +25,9 @@ public sealed class GoldenEval(AgentClient client, AgentClient approver)
 
     public TimeSpan TaskTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>When set, approve and revise are clicked in the Slack simulator's message through the signed webhook; deny (no button) goes through the API.</summary>
+    public SlackClicker? Slack { get; init; }
+
     public async Task<GoldenEvalReport> RunAsync(GoldenManifest manifest, string root, string label, CancellationToken ct)
     {
         var results = new List<GoldenTaskResult>();
@@ -36,7 +39,8 @@ public sealed class GoldenEval(AgentClient client, AgentClient approver)
             {
                 result = await this.RunTaskAsync(task, root, ct);
             }
-            catch (Exception e) when (e is ApiCallException or HttpRequestException or IOException or InvalidOperationException or JsonException)
+            catch (Exception e) when (e is ApiCallException or HttpRequestException or IOException or InvalidOperationException or JsonException
+                || (e is TaskCanceledException && !ct.IsCancellationRequested))
             {
                 result = GoldenTaskResult.Crashed(task, $"{e.GetType().Name}: {e.Message}");
             }
@@ -45,7 +49,10 @@ public sealed class GoldenEval(AgentClient client, AgentClient approver)
             this.Progress(GoldenReport.ProgressLine(result));
         }
 
-        return new GoldenEvalReport(label, client.BaseAddress.ToString(), DateTime.UtcNow, results, GoldenSummary.Of(results, wall.Elapsed));
+        return new GoldenEvalReport(label, client.BaseAddress.ToString(), DateTime.UtcNow, results, GoldenSummary.Of(results, wall.Elapsed))
+        {
+            DecisionsVia = this.Slack is null ? "the approvals API" : "signed Slack clicks through the webhook (approve, revise); the approvals API (deny)",
+        };
     }
 
     async Task<GoldenTaskResult> RunTaskAsync(GoldenTask task, string root, CancellationToken ct)
@@ -81,7 +88,16 @@ public sealed class GoldenEval(AgentClient client, AgentClient approver)
                 if (given < decisions.Count)
                 {
                     GoldenDecision decision = decisions[given++];
-                    await approver.DecideAsync(session.SessionId, turn.Turn, decision.Kind!.Value, decision.Rationale ?? $"golden eval: {decision.Decision}", ct);
+                    ApprovalDecisionKind kind = decision.Kind!.Value;
+                    string rationale = decision.Rationale ?? $"golden eval: {decision.Decision}";
+                    if (this.Slack is not null && kind != ApprovalDecisionKind.Deny)
+                    {
+                        await this.Slack.ClickAsync(session.SessionId, turn.Turn, kind.Snake(), approver.Identity.User, rationale, ct);
+                    }
+                    else
+                    {
+                        await approver.DecideAsync(session.SessionId, turn.Turn, kind, rationale, ct);
+                    }
                 }
                 else
                 {
@@ -318,6 +334,8 @@ public sealed record GoldenSummary(
 
 public sealed record GoldenEvalReport(string Label, string Host, DateTime At, IReadOnlyList<GoldenTaskResult> Tasks, GoldenSummary Summary)
 {
+    public string DecisionsVia { get; init; } = "the approvals API";
+
     public bool AllPassed => this.Tasks.All(t => t.Passed);
 }
 
@@ -342,7 +360,7 @@ public static class GoldenReport
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"- host: {report.Host}");
         md.AppendLine(CultureInfo.InvariantCulture, $"- run at: {report.At:u}, {s.WallSeconds:0.0} s for {s.Tasks} tasks, one at a time");
-        md.AppendLine(CultureInfo.InvariantCulture, $"- tasks: {manifestPath}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- tasks: {manifestPath}; decisions via {report.DecisionsVia}");
         md.AppendLine(CultureInfo.InvariantCulture, $"- model: **{s.Serving}**: {(s.Models.Count == 0 ? "none" : string.Join("; ", s.Models))}");
         md.AppendLine("- times are from the session's event log (the host's clock): `turn.accepted` → first `plan.previewed`, and → first `step.completed` of a `draft_patch` step; a patch drafted after an approval includes the scripted decision's round trip");
         md.AppendLine("- tokens and cost per success: all the run spent, divided by the tasks that met their expected outcome");
