@@ -9,8 +9,10 @@ namespace AgentHost.Tests;
 /// <summary>
 /// The whole golden task set (samples/golden/tasks.json) through a real host process on the in-memory engine, with the
 /// offline model, by the same code as <c>agent eval</c> and <c>scripts/eval.sh</c>: every task must meet its expected
-/// outcome (refusals, approvals held and decided, files changed, tests, pull request).
+/// outcome (refusals, approvals held and decided, files changed, tests, pull request). It runs alone, after the
+/// collections that run in parallel: 22 turns on a host of its own would otherwise compete with their hosts for 2 cores.
 /// </summary>
+[Collection(GoldenEvalCollection.Name)]
 public sealed class GoldenEvalTests : IAsyncLifetime
 {
     TestEnvironment? environment;
@@ -65,4 +67,10 @@ public sealed class GoldenEvalTests : IAsyncLifetime
             await this.environment.DisposeAsync();
         }
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class GoldenEvalCollection
+{
+    public const string Name = "golden-eval";
 }
