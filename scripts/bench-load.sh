@@ -14,7 +14,7 @@ sessions="${1:-80}"
 latency="${2:-200}"
 capacity="${CAPACITY:-24}"
 backend="${BACKEND:-InMemory}"
-port="${PORT:-7074}"
+port="${PORT:-7077}"
 run="load$(date +%s)"
 
 prepare_bench

@@ -69,6 +69,7 @@ public static partial class Commands
         root.Subcommands.Add(DemoCommand());
         root.Subcommands.Add(BenchCommand());
         root.Subcommands.Add(LoadCommand());
+        root.Subcommands.Add(EvalCommand());
         return root;
     }
 
@@ -401,6 +402,76 @@ public static partial class Commands
             Console.Write(LoadReportText.Markdown(result));
             Console.WriteLine($"written to {await LoadReportText.WriteAsync(result, p.GetValue(report)!, ct)} (and .json)");
             return result.Passed ? 0 : 1;
+        });
+        return command;
+    }
+
+    static Command EvalCommand()
+    {
+        var manifest = new Option<FileInfo>("--manifest") { Description = "The golden task set", DefaultValueFactory = _ => new FileInfo(GoldenManifest.DefaultPath) };
+        var only = new Option<string[]>("--task") { Description = "Run only these task ids (repeatable)", AllowMultipleArgumentsPerToken = true };
+        var label = new Option<string>("--label") { Description = "Name of this run in the report (for example the backend)", DefaultValueFactory = _ => "golden" };
+        var output = new Option<FileInfo?>("--out") { Description = "Write the report as Markdown to this file (and as JSON beside it, .json)" };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds one task may take", DefaultValueFactory = _ => 180 };
+        var via = new Option<string>("--via")
+        {
+            Description = "api: decide through the approvals API; slack: click approve and revise in the Slack simulator's message through the signed webhook (deny always goes through the API)",
+            DefaultValueFactory = _ => "api",
+        };
+        var command = new Command("eval", "Run the golden PR-prep tasks against the host and check each against its expected outcome; exits 1 when any task misses it")
+        {
+            manifest, only, label, output, timeout, via,
+        };
+        command.SetAction(async (p, ct) =>
+        {
+            GoldenManifest tasks = GoldenManifest.Load(p.GetValue(manifest)!.FullName);
+            if (p.GetValue(only) is { Length: > 0 } ids)
+            {
+                var unknown = ids.Except(tasks.Tasks.Select(t => t.Id)).ToList();
+                if (unknown.Count > 0)
+                {
+                    await Console.Error.WriteLineAsync($"No such task: {string.Join(", ", unknown)}");
+                    return 2;
+                }
+
+                tasks = tasks with { Tasks = [.. tasks.Tasks.Where(t => ids.Contains(t.Id))] };
+            }
+
+            // A fresh org per run: the eval's spend never eats into a real org's daily budget, nor one run's into the next.
+            using AgentClient client = AgentClient.For(p.GetValue(Host)!, new Caller("golden-eval", $"golden-{Guid.NewGuid():N}"[..15], [ApproverRole]), p.GetValue(KeyFile)!);
+            if (!await client.IsHealthyAsync(ct))
+            {
+                await Console.Error.WriteLineAsync($"No AgentFunctions host answers at {client.BaseAddress}.");
+                return 3;
+            }
+
+            using AgentClient reviewer = client.As("golden-reviewer");
+            SlackClicker? slack = null;
+            if (p.GetValue(via) == "slack")
+            {
+                slack = reviewer.Slack;
+                if (slack is null || !await slack.AvailableAsync(ct))
+                {
+                    await Console.Error.WriteLineAsync("--via slack needs the host's Slack simulator and Slack__SigningSecret (scripts/eval.sh sets both).");
+                    return 2;
+                }
+            }
+
+            var eval = new GoldenEval(client, reviewer) { Progress = Console.WriteLine, TaskTimeout = TimeSpan.FromSeconds(p.GetValue(timeout)), Slack = slack };
+            Console.WriteLine($"{tasks.Tasks.Count} golden tasks against {client.BaseAddress} ({p.GetValue(label)}; decisions via {(slack is null ? "the approvals API" : "signed Slack clicks, deny via the API")})");
+            GoldenEvalReport report = await eval.RunAsync(tasks, Agents.Core.Hosting.RepositoryPaths.Root, p.GetValue(label)!, ct);
+            Console.WriteLine();
+            Console.WriteLine(GoldenReport.OverallLine(report.Summary));
+            if (p.GetValue(output) is { } file)
+            {
+                Directory.CreateDirectory(file.DirectoryName!);
+                await File.WriteAllTextAsync(file.FullName, GoldenReport.Markdown(report, p.GetValue(manifest)!.ToString()), ct);
+                string json = Path.ChangeExtension(file.FullName, ".json");
+                await File.WriteAllTextAsync(json, Display.Json(report), ct);
+                Console.WriteLine($"report: {file.FullName} (and {json})");
+            }
+
+            return report.AllPassed ? 0 : 1;
         });
         return command;
     }

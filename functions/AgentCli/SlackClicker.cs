@@ -68,11 +68,13 @@ public sealed class SlackClicker(HttpClient http, string signingSecret)
                     new JsonObject { ["type"] = "button", ["action_id"] = decision, ["block_id"] = (string?)button.Block!["block_id"], ["value"] = (string?)button.Element["value"] },
                 },
             };
+            // The simulator keeps every modal it was asked to open: this click's is the first one after those already there.
+            int viewsBefore = decision == "revise" ? (await this.ReviseViewsAsync(ct)).Count : 0;
             await this.PostAsync(payload, ct);
             clicked.Add(button.Token!.Step ?? "all");
             if (decision == "revise")
             {
-                await this.SubmitReviseAsync(approver, rationale ?? "please revise", ct);
+                await this.SubmitReviseAsync(approver, rationale ?? "please revise", viewsBefore, ct);
                 break; // a revise answers the whole request
             }
 
@@ -87,13 +89,19 @@ public sealed class SlackClicker(HttpClient http, string signingSecret)
         return clicked;
     }
 
-    async Task SubmitReviseAsync(string approver, string rationale, CancellationToken ct)
+    async Task<List<JsonObject>> ReviseViewsAsync(CancellationToken ct) =>
+        [.. (await http.GetFromJsonAsync<JsonArray>("slack-api/_views", ct) ?? [])
+            .Where(v => (string?)v!["callback_id"] == SlackInteractions.ReviseCallback)
+            .Select(v => v!.AsObject())];
+
+    /// <summary>Fills in and submits the revise modal this click opened: the first one after the <paramref name="viewsBefore"/> already open.</summary>
+    async Task SubmitReviseAsync(string approver, string rationale, int viewsBefore, CancellationToken ct)
     {
         JsonObject? view = null;
         for (int i = 0; i < 100 && view is null; i++)
         {
-            JsonArray views = await http.GetFromJsonAsync<JsonArray>("slack-api/_views", ct) ?? [];
-            view = views.LastOrDefault(v => (string?)v!["callback_id"] == SlackInteractions.ReviseCallback)?.AsObject();
+            List<JsonObject> views = await this.ReviseViewsAsync(ct);
+            view = views.Count > viewsBefore ? views[viewsBefore] : null;
             if (view is null)
             {
                 await Task.Delay(50, ct);

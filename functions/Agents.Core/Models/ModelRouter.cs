@@ -204,6 +204,8 @@ public sealed class ModelRouter(
                     ["purpose"] = request.Purpose,
                     ["tier"] = tier.Snake(),
                     ["provider"] = used.Provider,
+                    // What kind of service answered (gen_ai.provider.name): offline recordings or a live provider.
+                    ["system"] = ProviderName(used),
                     ["sensitivity"] = sensitivity.Snake(),
                     ["countedInputTokens"] = promptTokens.ToString(),
                     ["maxOutputTokens"] = outputCap.ToString(),

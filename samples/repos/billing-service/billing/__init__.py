@@ -1,0 +1,1 @@
+"""Invoices, VAT and exports for the sample shop."""
