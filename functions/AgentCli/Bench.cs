@@ -126,7 +126,7 @@ public sealed class Bench(AgentClient client)
         return 0;
     }
 
-    static LatencyStats Stats(List<double> values)
+    internal static LatencyStats Stats(IReadOnlyCollection<double> values)
     {
         var sorted = values.Order().ToList();
         double Percentile(double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
@@ -134,5 +134,5 @@ public sealed class Bench(AgentClient client)
     }
 
     /// <summary>Nearest-rank percentiles, in milliseconds.</summary>
-    sealed record LatencyStats(double P50, double P95, double Min, double Max);
+    internal sealed record LatencyStats(double P50, double P95, double Min, double Max);
 }
