@@ -363,21 +363,7 @@ public static class Commands
                 p.GetValue(hostDll)!.FullName,
                 p.GetValue(workDir)?.FullName ?? Path.Combine(".local", "chaos", hub),
                 p.GetValue(ticket)!.Exists ? await File.ReadAllTextAsync(p.GetValue(ticket)!.FullName, ct) : string.Empty,
-                new Dictionary<string, string?>
-                {
-                    ["Storage:ConnectionString"] = p.GetValue(storage),
-                    ["Durable:Backend"] = "AzureStorage",
-                    ["Durable:TaskHub"] = hub,
-                    ["Durable:MaxQueuePollingIntervalSeconds"] = "0.5",
-
-                    // A dead host's messages and leases expire in seconds rather than minutes (the provider's defaults).
-                    ["Durable:ControlQueueVisibilityTimeoutSeconds"] = "15",
-                    ["Durable:WorkItemQueueVisibilityTimeoutSeconds"] = "30",
-                    ["Durable:LeaseIntervalSeconds"] = "10",
-                    ["Durable:UseAppLease"] = "false",
-                    ["RateLimits:Enabled"] = "false",
-                    ["Logging:LogLevel:Default"] = "Warning",
-                })
+                new Dictionary<string, string?>(Chaos.ChaosPlan.EngineSettings(hub)) { ["Storage:ConnectionString"] = p.GetValue(storage) })
             {
                 Sessions = p.GetValue(sessions),
                 TurnsPerSession = p.GetValue(turnsPerSession),

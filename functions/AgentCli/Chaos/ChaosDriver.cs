@@ -333,6 +333,7 @@ public sealed class ChaosDriver(ChaosPlan plan, TextWriter log)
         var settings = new Dictionary<string, string?>(plan.Settings)
         {
             ["Workspace:RemotesRoot"] = this.paths.Remotes,
+            ["Workspace:TestCommand"] = plan.JobCommand,
             ["Auth:DevIssuer:Enabled"] = "true",
             ["Auth:DevIssuer:KeyFile"] = this.paths.KeyFile,
             ["Slack:Simulator"] = "true",

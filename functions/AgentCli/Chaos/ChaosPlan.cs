@@ -44,8 +44,32 @@ public sealed record ChaosPlan(int Kills, int Seed, string HostDll, string WorkD
     /// <summary>The append at which an append-phase host kills itself is drawn from 1..this.</summary>
     public int MaxExitAppend { get; init; } = 30;
 
-    /// <summary>Marks a job process in its command line (the default test command runs Python's unittest).</summary>
+    /// <summary>
+    /// The <c>run_tests</c> job's command (<c>Workspace:TestCommand</c>): the sample's suite, after a pause of a second
+    /// so that a kill can land while the job runs (the suite alone takes a few hundred milliseconds).
+    /// </summary>
+    public string JobCommand { get; init; } = "sleep 1; python3 -m unittest discover -s tests -t .";
+
+    /// <summary>Marks a job process in its command line (the shell running <see cref="JobCommand"/>, then Python's unittest).</summary>
     public string JobMarker { get; init; } = "unittest";
+
+    /// <summary>
+    /// The engine settings of a run, on top of storage: the Azure Storage backend on <paramref name="taskHub"/>, kept
+    /// across restarts, with a dead host's messages and leases expiring in seconds instead of the provider's minutes,
+    /// and no rate limits (the driver polls every turn).
+    /// </summary>
+    public static Dictionary<string, string?> EngineSettings(string taskHub) => new()
+    {
+        ["Durable:Backend"] = "AzureStorage",
+        ["Durable:TaskHub"] = taskHub,
+        ["Durable:MaxQueuePollingIntervalSeconds"] = "0.5",
+        ["Durable:ControlQueueVisibilityTimeoutSeconds"] = "15",
+        ["Durable:WorkItemQueueVisibilityTimeoutSeconds"] = "30",
+        ["Durable:LeaseIntervalSeconds"] = "10",
+        ["Durable:UseAppLease"] = "false",
+        ["RateLimits:Enabled"] = "false",
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
 
     public string? Problem() =>
         this.Kills < 1 ? "the number of kills must be at least 1"
