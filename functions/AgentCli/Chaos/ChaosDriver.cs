@@ -65,7 +65,7 @@ public sealed class ChaosDriver(ChaosPlan plan, TextWriter log)
                 life[$"{ChaosOptions.Section}:{nameof(ChaosOptions.ExitAt)}"] = (this.random.Next(2) == 0 ? AppendExitPoint.Before : AppendExitPoint.After).ToString();
             }
 
-            await using HostLauncher host = await HostLauncher.StartAsync(plan.HostDll, life, $"http://127.0.0.1:{port}", TimeSpan.FromMinutes(2), ct).ConfigureAwait(false);
+            await using HostLauncher host = await this.StartAsync(life, port, ct).ConfigureAwait(false);
             if (previous is not null)
             {
                 previous.RestartMs = sinceKill.Elapsed.TotalMilliseconds;
@@ -77,7 +77,10 @@ public sealed class ChaosDriver(ChaosPlan plan, TextWriter log)
             {
                 await this.FinishAsync(client, previous, sinceKill, ct).ConfigureAwait(false);
                 IReadOnlyList<CheckResult> checks = await this.CheckAsync(client, ct).ConfigureAwait(false);
-                var report = new ChaosReport(plan, taskHub, this.kills, restarts, [.. this.turns.Select(t => t.Ref)], this.sessions.Count, checks, clock.Elapsed);
+                var report = new ChaosReport(plan, taskHub, this.kills, restarts, [.. this.turns.Select(t => t.Ref)], this.sessions.Count, checks, clock.Elapsed)
+                {
+                    FailedStarts = this.FailedStarts,
+                };
                 await host.KillAsync(entireTree: true).ConfigureAwait(false);
                 return report;
             }
@@ -88,6 +91,29 @@ public sealed class ChaosDriver(ChaosPlan plan, TextWriter log)
                 $" ({previous.InFlight.Count} turns in flight, {this.turns.Count(t => t.Completed)}/{this.turns.Count} turns completed so far)");
         }
     }
+
+    /// <summary>
+    /// Starts a host; a start that fails (on a starved machine a startup check can time out) is logged, counted and
+    /// tried again, as a supervisor would, up to three times.
+    /// </summary>
+    async Task<HostLauncher> StartAsync(Dictionary<string, string?> settings, int port, CancellationToken ct)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await HostLauncher.StartAsync(plan.HostDll, settings, $"http://127.0.0.1:{port}", TimeSpan.FromMinutes(2), ct).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException e) when (attempt < 3)
+            {
+                this.FailedStarts.Add(e.Message.Split('\n').FirstOrDefault(l => l.Contains("Exception:", StringComparison.Ordinal))?.Trim() ?? e.Message.Split('\n')[0]);
+                log.WriteLine($"host start {attempt} failed, starting again: {this.FailedStarts[^1]}");
+            }
+        }
+    }
+
+    /// <summary>Host starts that failed and were tried again (not kills; reported).</summary>
+    public List<string> FailedStarts { get; } = [];
 
     /// <summary>The targeted phase of each life: tool, approval and append in a shuffled order, then random, repeated.</summary>
     IReadOnlyList<KillPhase> Schedule()

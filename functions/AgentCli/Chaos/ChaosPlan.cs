@@ -122,6 +122,9 @@ public sealed record ChaosReport(
 {
     public bool Passed => this.Checks.All(c => c.Passed);
 
+    /// <summary>Host starts that failed and were tried again.</summary>
+    public IReadOnlyList<string> FailedStarts { get; init; } = [];
+
     public int KillsIn(KillPhase phase) => this.Kills.Count(k => k.Phase == phase);
 
     public string Markdown()
@@ -149,6 +152,7 @@ public sealed record ChaosReport(
         text.AppendLine(CultureInfo.InvariantCulture, $"- kill → new host answering: {Pair(restart)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- kill → first in-flight turn moving again (time to recover): {Pair(recovery)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- turns: {this.Turns.Count} in {this.SessionCount} sessions");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- host starts that failed and were tried again: {this.FailedStarts.Count}{string.Concat(this.FailedStarts.Select(f => $"\n  - {f}"))}");
         int jobs = this.Kills.Sum(k => k.Jobs.Count);
         text.AppendLine(CultureInfo.InvariantCulture, $"- job processes alive at a kill: {jobs} (left running by the SIGKILL of the host alone; see the check)");
         text.AppendLine();
