@@ -42,7 +42,7 @@ public sealed record ChaosPlan(int Kills, int Seed, string HostDll, string WorkD
     public (int From, int To) RandomKillMs { get; init; } = (300, 6000);
 
     /// <summary>The append at which an append-phase host kills itself is drawn from 1..this.</summary>
-    public int MaxExitAppend { get; init; } = 30;
+    public int MaxExitAppend { get; init; } = 12;
 
     /// <summary>
     /// The <c>run_tests</c> job's command (<c>Workspace:TestCommand</c>): the sample's suite, after a pause of a second
