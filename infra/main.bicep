@@ -68,6 +68,9 @@ param modelTiers modelTiersType = {
 @description('Slack Web API base URL (Slack:ApiBaseUrl).')
 param slackApiBaseUrl string = 'https://slack.com/api'
 
+@description('Slack user ids allowed to approve or revise from Slack, comma-separated (Slack:Approvers); empty: nobody decides from Slack.')
+param slackApprovers string = ''
+
 @description('OpenID Connect authority for the API\'s access tokens (Auth:Authority); empty: not configured yet.')
 param authAuthority string = ''
 
@@ -81,6 +84,9 @@ param slackSigningSecret string = ''
 @description('Slack bot token, stored in Key Vault when given; empty: set it after provisioning.')
 @secure()
 param slackBotToken string = ''
+
+@description('GitHub repository (owner/name) that the sample workspace\'s pull requests go to, through Octokit with the Key Vault secret github-token. Empty (the default): the local publisher (a bare repository on the app\'s own disk), for a trial only.')
+param githubRepository string = ''
 
 @description('GitHub token, stored in Key Vault when given; empty: set it after provisioning.')
 @secure()
@@ -261,7 +267,9 @@ module api 'app/api.bicep' = {
     cosmosDatabaseName: data.outputs.databaseName
     cosmosMemoryContainerName: data.outputs.memoryContainerName
     slackApiBaseUrl: slackApiBaseUrl
+    slackApprovers: slackApprovers
     authAuthority: authAuthority
+    githubRepository: githubRepository
     authAudience: authAudience
   }
   // The app starts with its data-plane roles in place (the host opens its storage at once).

@@ -9,16 +9,7 @@ source "$(dirname "$0")/lib.sh"
 steps="${1:-20}"
 repeats="${2:-5}"
 
-check_tools
-ensure_azurite
-start_azurite
-build_release
-mkdir -p "$ROOT/results"
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-cd "$ROOT"
+prepare_bench
 start_bench_host InMemory 7074 benchreplay
 start_bench_host AzureStorage 7075 benchreplay
 say "in-memory engine"

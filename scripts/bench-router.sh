@@ -6,6 +6,6 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 need dotnet "install the .NET 10 SDK (https://dot.net)"
-dotnet build "$ROOT/functions/AgentBench/AgentBench.csproj" -c Release --nologo -v quiet >"$LOCAL/build.log" 2>&1 || { cat "$LOCAL/build.log" >&2; fail "build failed"; }
+build_bench
 cd "$ROOT"
-exec dotnet "$ROOT/functions/AgentBench/bin/Release/net10.0/agent-bench.dll" "${1:-all}"
+exec dotnet "$BENCH_DLL" "${1:-all}"

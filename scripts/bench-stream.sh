@@ -7,8 +7,6 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ensure_azurite
 start_azurite
-say "Building the benchmarks (Release; log in .local/build.log)"
-mkdir -p "$LOCAL"
-dotnet build "$ROOT/functions/AgentBench/AgentBench.csproj" -c Release --nologo -v quiet >"$LOCAL/build.log" 2>&1 || { cat "$LOCAL/build.log" >&2; fail "build failed"; }
+build_bench
 cd "$ROOT"
-exec dotnet "$ROOT/functions/AgentBench/bin/Release/net10.0/agent-bench.dll" stream
+exec dotnet "$BENCH_DLL" stream

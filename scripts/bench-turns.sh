@@ -8,17 +8,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 count="${1:-20}"
 
-check_tools
-ensure_azurite
-start_azurite
-build_release
-mkdir -p "$ROOT/results"
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-use_local_slack
-cd "$ROOT"
+prepare_bench
 start_bench_host InMemory 7072 bench
 start_bench_host AzureStorage 7073 bench
 dotnet "$CLI_DLL" bench --host http://127.0.0.1:7072 --count "$count" --label in-memory --via-slack --out results/turn-latency.jsonl

@@ -57,6 +57,14 @@ build_release() {
   done
 }
 
+BENCH_DLL="$ROOT/functions/AgentBench/bin/Release/net10.0/agent-bench.dll"
+
+build_bench() {
+  say "Building the benchmarks (Release; log in .local/build.log)"
+  dotnet build "$ROOT/functions/AgentBench/AgentBench.csproj" -c Release --nologo -v quiet >"$LOCAL/build.log" 2>&1 \
+    || { cat "$LOCAL/build.log" >&2; fail "the build of the benchmarks failed"; }
+}
+
 # Slack, locally: the host serves a Slack simulator and the client clicks its buttons through the real, signed
 # webhook. The signing secret is made up per machine (never committed) and kept in .local/slack.env.
 use_local_slack() {
@@ -70,6 +78,7 @@ use_local_slack() {
   # shellcheck disable=SC1091
   source "$LOCAL/slack.env"
   export Slack__Simulator=true
+  export Slack__Approvers="${Slack__Approvers:-U-LOCAL}" # the user the simulator clicks as (AgentCli SlackClicker)
   export Slack__ApiBaseUrl="$HOST_URL/slack-api/"
 }
 
@@ -99,6 +108,20 @@ stop_all() {
       rm -f "$LOCAL/$name.pid"
     fi
   done
+}
+
+# What every benchmark script does first: tools checked, Azurite installed and running, host and client built,
+# results/ made; the hosts it then starts with start_bench_host are stopped when the script exits.
+prepare_bench() {
+  check_tools
+  ensure_azurite
+  start_azurite
+  build_release
+  mkdir -p "$ROOT/results"
+  pids=()
+  trap 'for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done' EXIT
+  use_local_slack
+  cd "$ROOT"
 }
 
 # A portable host for a benchmark: BACKEND PORT NAME (letters and digits: it names the task hub); its pid is added to the caller's "pids" array. Rate limits are

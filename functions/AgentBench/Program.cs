@@ -65,9 +65,23 @@ if (what is "telemetry")
     report["telemetry"] = await TelemetryBench.RunAsync(turnsPerMode: args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30);
 }
 
+// Not part of "all": it starts its own Azurite and runs real turns on both engines.
+if (what is "overhead")
+{
+    // agent-bench overhead [turns per backend] [both|in-memory|azure-storage]
+    if (!OverheadArguments.TryParse(args.Skip(1).ToList(), out int turns, out IReadOnlyList<AgentHost.DurableBackend> backends, out string? problem))
+    {
+        Console.Error.WriteLine($"agent-bench overhead: {problem}");
+        return 2;
+    }
+
+    Results.Write("overhead.json", await OverheadBench.RunAsync(turns, backends));
+    return 0;
+}
+
 if (report.Count == 0)
 {
-    Console.Error.WriteLine("usage: agent-bench [router|tokens|cost|policy|wasm|redaction|stream|browser [rounds] [png|jpeg]|edge|all] | agent-bench retrieval | agent-bench telemetry [turns per mode]");
+    Console.Error.WriteLine("usage: agent-bench [router|tokens|cost|policy|wasm|redaction|stream|browser [rounds] [png|jpeg]|edge|all] | agent-bench retrieval | agent-bench telemetry [turns per mode] | agent-bench overhead [turns per backend] [both|in-memory|azure-storage]");
     return 2;
 }
 

@@ -65,7 +65,7 @@ static class TelemetryBench
             {
                 (toggle.Tracing, toggle.EventLog) = modes[mode];
                 spansBefore = exported.Count;
-                double ms = await TurnAsync(sessions, host.Client);
+                double ms = (await BenchTurns.RunAsync(sessions, host.Client, "BENCH-READ: explain how paginate computes page boundaries")).Ms;
                 if (round >= 0)
                 {
                     timings[mode].Add(ms);
@@ -91,33 +91,6 @@ static class TelemetryBench
         Console.WriteLine($"  ratio p50 tracing+eventlog / off = {ratio:0.000}; tracing only / off = {tracingRatio:0.000}");
         return new { turnsPerMode, modes = figures, ratioP50 = Math.Round(ratio, 3), tracingOnlyRatioP50 = Math.Round(tracingRatio, 3) };
     }
-
-    static async Task<double> TurnAsync(SessionService sessions, DurableTaskClient client)
-    {
-        ApiResult<SessionCreatedView> created = await sessions.CreateSessionAsync(new CreateSessionBody("bench", "bench", "medium", null, "bench", 3600, 300, 2), Bench);
-        string sessionId = created.Value?.SessionId ?? throw new InvalidOperationException(created.Error?.Detail);
-        var clock = Stopwatch.StartNew();
-        ApiResult<TurnAcceptedView> accepted = await sessions.SubmitTurnAsync(sessionId, new SubmitTurnBody("BENCH-READ: explain how paginate computes page boundaries", "bench"), null, Bench);
-        if (accepted.Error is not null)
-        {
-            throw new InvalidOperationException(accepted.Error.Detail);
-        }
-
-        string instance = Ids.TurnInstanceId(sessionId, accepted.Value!.Turn);
-        while (true)
-        {
-            OrchestrationMetadata? state = await client.GetInstanceAsync(instance);
-            if (state?.IsCompleted == true)
-            {
-                double ms = clock.Elapsed.TotalMilliseconds;
-                return state.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? ms : throw new InvalidOperationException($"turn {instance} ended {state.RuntimeStatus}");
-            }
-
-            await Task.Delay(2);
-        }
-    }
-
-    static readonly Caller Bench = new("bench", "bench", []);
 
     sealed class Toggle
     {

@@ -53,6 +53,39 @@ public sealed class AgentClient(HttpClient http, BearerTokens tokens, Caller ide
     public Task<TurnAcceptedView> SendTurnAsync(string sessionId, string input, CancellationToken ct, string? idempotencyKey = null) =>
         this.SendAsync<TurnAcceptedView>(HttpMethod.Post, $"api/sessions/{sessionId}/turns", new { input }, ct, idempotencyKey);
 
+    /// <summary>
+    /// Sends a turn once and reports what the host answered, 429 included: no rate-limit retry here, so a load
+    /// generator sees every refusal and decides itself whether to honour Retry-After. With an idempotency key, sending
+    /// again after a lost answer gets the first request's answer instead of a second turn.
+    /// </summary>
+    public async Task<TurnSubmission> TrySendTurnAsync(string sessionId, string input, string? idempotencyKey, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/sessions/{sessionId}/turns") { Content = JsonContent.Create(new { input }, options: JsonDefaults.Web) };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add(IdempotencyKeyHeader, idempotencyKey);
+        }
+
+        using HttpResponseMessage response = await this.SendWithTokenAsync(request, ct, retryRateLimited: false);
+        if (response.StatusCode == HttpStatusCode.Accepted)
+        {
+            return new TurnSubmission(response.StatusCode, (await response.Content.ReadFromJsonAsync<TurnAcceptedView>(JsonDefaults.Web, ct))!, null, null);
+        }
+
+        string text = await response.Content.ReadAsStringAsync(ct);
+        string title = text;
+        try
+        {
+            using JsonDocument problem = JsonDocument.Parse(text);
+            title = Str(problem.RootElement, "title");
+        }
+        catch (JsonException)
+        {
+        }
+
+        return new TurnSubmission(response.StatusCode, null, response.Headers.RetryAfter?.Delta, title);
+    }
+
     public Task<SessionView> GetSessionAsync(string sessionId, CancellationToken ct) =>
         this.SendAsync<SessionView>(HttpMethod.Get, $"api/sessions/{sessionId}", null, ct);
 
@@ -104,12 +137,16 @@ public sealed class AgentClient(HttpClient http, BearerTokens tokens, Caller ide
     /// Sends with the caller's token; when the edge's rate limit answers 429, waits as its Retry-After says (a few
     /// times, briefly) and sends again, so polling commands slow down instead of failing.
     /// </summary>
-    async Task<HttpResponseMessage> SendWithTokenAsync(HttpRequestMessage request, CancellationToken ct)
+    async Task<HttpResponseMessage> SendWithTokenAsync(HttpRequestMessage request, CancellationToken ct, bool retryRateLimited = true)
     {
         string? body = request.Content is null ? null : await request.Content.ReadAsStringAsync(ct);
         for (int attempt = 0; ; attempt++)
         {
             using var copy = new HttpRequestMessage(request.Method, request.RequestUri);
+            if (request.Headers.TryGetValues(IdempotencyKeyHeader, out IEnumerable<string>? key))
+            {
+                copy.Headers.Add(IdempotencyKeyHeader, key);
+            }
             if (body is not null)
             {
                 copy.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
@@ -123,7 +160,7 @@ public sealed class AgentClient(HttpClient http, BearerTokens tokens, Caller ide
             copy.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.ForAsync(identity, ct));
             HttpResponseMessage response = await http.SendAsync(copy, ct);
             TimeSpan? wait = response.Headers.RetryAfter?.Delta;
-            if (response.StatusCode != HttpStatusCode.TooManyRequests || attempt == MaxRateLimitRetries || wait is null || wait > MaxRateLimitWait)
+            if (!retryRateLimited || response.StatusCode != HttpStatusCode.TooManyRequests || attempt == MaxRateLimitRetries || wait is null || wait > MaxRateLimitWait)
             {
                 return response;
             }
@@ -134,6 +171,8 @@ public sealed class AgentClient(HttpClient http, BearerTokens tokens, Caller ide
     }
 
     const int MaxRateLimitRetries = 3;
+
+    const string IdempotencyKeyHeader = "Idempotency-Key";
 
     static readonly TimeSpan MaxRateLimitWait = TimeSpan.FromSeconds(5);
 
@@ -192,6 +231,9 @@ public sealed class AgentClient(HttpClient http, BearerTokens tokens, Caller ide
 
     static string Str(JsonElement e, string name) => e.TryGetProperty(name, out JsonElement v) ? v.GetString() ?? string.Empty : string.Empty;
 }
+
+/// <summary>The host's answer to one turn submission: the accepted turn (202), or the status, Retry-After and problem title.</summary>
+public sealed record TurnSubmission(HttpStatusCode Status, TurnAcceptedView? Accepted, TimeSpan? RetryAfter, string? Problem);
 
 public sealed class ApiCallException(HttpStatusCode status, string message) : Exception($"{(int)status} {message}")
 {

@@ -126,13 +126,5 @@ public sealed class Bench(AgentClient client)
         return 0;
     }
 
-    internal static LatencyStats Stats(IReadOnlyCollection<double> values)
-    {
-        var sorted = values.Order().ToList();
-        double Percentile(double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
-        return new LatencyStats(Math.Round(Percentile(0.50), 1), Math.Round(Percentile(0.95), 1), Math.Round(sorted[0], 1), Math.Round(sorted[^1], 1));
-    }
-
-    /// <summary>Nearest-rank percentiles, in milliseconds.</summary>
-    internal sealed record LatencyStats(double P50, double P95, double Min, double Max);
+    static LatencyStats Stats(List<double> values) => LatencyStats.Of(values);
 }

@@ -6,8 +6,11 @@ using Agents.Edge.Auth;
 namespace AgentCli;
 
 /// <summary>The command line: each command is a thin call into <see cref="AgentClient"/>, <see cref="Demo"/> or <see cref="Bench"/>.</summary>
-public static class Commands
+public static partial class Commands
 {
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial System.Text.RegularExpressions.Regex ReportName();
+
     static readonly Option<string> Host = new("--host")
     {
         Description = "Base URL of a running host (the portable host, or Functions under func start)",
@@ -66,6 +69,7 @@ public static class Commands
         root.Subcommands.Add(DemoCommand());
         root.Subcommands.Add(BenchCommand());
         root.Subcommands.Add(ChaosCommand());
+        root.Subcommands.Add(LoadCommand());
         return root;
     }
 
@@ -386,6 +390,71 @@ public static class Commands
             }
 
             return report.Passed ? 0 : 1;
+        });
+        return command;
+    }
+
+    static Command LoadCommand()
+    {
+        var sessions = new Option<int>("--sessions") { Description = "Concurrent users, one session each", DefaultValueFactory = _ => 60 };
+        var turns = new Option<int>("--turns") { Description = "Turns per session, one after another", DefaultValueFactory = _ => 1 };
+        var duration = new Option<int>("--duration") { Description = "Seconds during which turns are sent (hard stop for arrivals)", DefaultValueFactory = _ => 60 };
+        var drain = new Option<int>("--drain") { Description = "Seconds after --duration for accepted turns to reach a final state", DefaultValueFactory = _ => 120 };
+        var maxRetries = new Option<int>("--max-retries") { Description = "Times a 429's Retry-After is honoured before the turn is given up as shed", DefaultValueFactory = _ => 2 };
+        var maxRetryWait = new Option<int>("--max-retry-wait") { Description = "Longest Retry-After (seconds) waited; a longer one gives the turn up", DefaultValueFactory = _ => 10 };
+        var poll = new Option<int>("--poll") { Description = "Milliseconds between polls of a turn", DefaultValueFactory = _ => 200 };
+        var ramp = new Option<int>("--ramp") { Description = "Seconds over which the users start, evenly spread (0: all at once)", DefaultValueFactory = _ => 10 };
+        var ticket = new Option<FileInfo>("--ticket") { DefaultValueFactory = _ => new FileInfo("samples/tickets/TICKET-101.md") };
+        var label = new Option<string>("--label") { Description = "Name of this run in the report", DefaultValueFactory = _ => "load" };
+        var report = new Option<string>("--report") { Description = "Report name: results/NAME.md and results/NAME.json", DefaultValueFactory = _ => "load" };
+        var command = new Command("load", "Drive many concurrent sessions against a local host; report 202 and completion percentiles, throughput, shedding and the degrade timeline; verify every accepted turn is final and logged exactly once (exit 1 if not)")
+        {
+            sessions, turns, duration, drain, maxRetries, maxRetryWait, poll, ramp, ticket, label, report,
+        };
+        command.SetAction(async (p, ct) =>
+        {
+            string host = p.GetValue(Host)!;
+            if (!Uri.TryCreate(host, UriKind.Absolute, out Uri? uri) || LoadGenerator.RefuseUnlessLoopback(uri) is { } refusal)
+            {
+                await Console.Error.WriteLineAsync(uri is null ? $"--host {host} is not a URL" : LoadGenerator.RefuseUnlessLoopback(uri));
+                return 2;
+            }
+
+            FileInfo file = p.GetValue(ticket)!;
+            if (!file.Exists)
+            {
+                await Console.Error.WriteLineAsync($"--ticket {file.FullName} does not exist");
+                return 2;
+            }
+
+            var settings = new LoadSettings(
+                p.GetValue(sessions), p.GetValue(turns), TimeSpan.FromSeconds(p.GetValue(duration)), TimeSpan.FromSeconds(p.GetValue(drain)),
+                p.GetValue(maxRetries), TimeSpan.FromSeconds(p.GetValue(maxRetryWait)), TimeSpan.FromMilliseconds(p.GetValue(poll)),
+                TimeSpan.FromSeconds(p.GetValue(ramp)), await File.ReadAllTextAsync(file.FullName, ct));
+            if (settings.Problem() is { } problem)
+            {
+                await Console.Error.WriteLineAsync(problem);
+                return 2;
+            }
+
+            if (!ReportName().IsMatch(p.GetValue(report)!))
+            {
+                await Console.Error.WriteLineAsync("--report must be 1 to 64 letters, digits, '-' or '_' (it names results/NAME.md)");
+                return 2;
+            }
+
+            using AgentClient client = AgentClient.For(host, CallerOf(p, "load"), p.GetValue(KeyFile)!);
+            if (!await client.IsHealthyAsync(ct))
+            {
+                await Console.Error.WriteLineAsync($"No AgentFunctions host answers at {client.BaseAddress}.");
+                return 3;
+            }
+
+            LoadReport result = await new LoadGenerator(client, settings, Console.Out).RunAsync(p.GetValue(label)!, ct);
+            Console.WriteLine();
+            Console.Write(LoadReportText.Markdown(result));
+            Console.WriteLine($"written to {await LoadReportText.WriteAsync(result, p.GetValue(report)!, ct)} (and .json)");
+            return result.Passed ? 0 : 1;
         });
         return command;
     }

@@ -5,6 +5,7 @@ using Agents.Core.Slack;
 using Agents.Core.Storage;
 using Agents.Edge;
 using Agents.Edge.Auth;
+using Microsoft.AspNetCore.Rewrite;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Grpc;
@@ -75,7 +76,9 @@ public static class AgentHostApp
 
     /// <summary>
     /// The replay UI: the static files of wwwroot (copied beside the host's assembly) under <c>/ui/</c>; <c>/</c> redirects
-    /// there. The pages load nothing from another origin, and the Content-Security-Policy tells the browser so.
+    /// there. The pages load nothing from another origin, and the Content-Security-Policy tells the browser so. A session's
+    /// page, <c>session.html</c>, is the same shell as the sessions page (app.js picks the view from the path), so it is
+    /// served from index.html rather than kept as a second copy.
     /// </summary>
     public static WebApplication UseAgentUi(this WebApplication app)
     {
@@ -87,6 +90,7 @@ public static class AgentHostApp
 
         var files = new PhysicalFileProvider(root);
         var path = new PathString(UiPath);
+        app.UseRewriter(new RewriteOptions().AddRewrite(@"^ui/session\.html$", "ui/index.html", skipRemainingRules: true));
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files, RequestPath = path });
         app.UseStaticFiles(new StaticFileOptions
         {

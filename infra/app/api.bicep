@@ -76,11 +76,17 @@ param cosmosMemoryContainerName string
 @description('Slack Web API base URL.')
 param slackApiBaseUrl string
 
+@description('Slack user ids allowed to approve or revise from Slack, comma-separated.')
+param slackApprovers string
+
 @description('OpenID Connect authority that issues the API\'s access tokens; empty: not configured.')
 param authAuthority string
 
 @description('Audience the API\'s access tokens must carry; empty: not configured.')
 param authAudience string
+
+@description('GitHub repository (owner/name) for the sample workspace\'s pull requests; empty: the local publisher.')
+param githubRepository string
 
 @description('Most instances the app scales out to.')
 @minValue(1)
@@ -209,7 +215,8 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     Models__Tiers__long_context__0__ContextTokens: string(modelTiers.long_context.contextTokens)
     Models__Tiers__long_context__0__StructuredOutputs: modelTiers.long_context.structuredOutputs ? 'true' : 'false'
 
-    // For the components that come next (not read by the app yet): the event stream, secrets, memory, Slack, auth.
+    // The event stream (Service Bus), secrets (Key Vault: the app reads github-token and the Slack secrets by name),
+    // memory (Cosmos DB vector search), Slack, the API's token issuer and where pull requests go.
     EventStream__FullyQualifiedNamespace: serviceBusFullyQualifiedNamespace
     EventStream__Topic: eventTopicName
     EventStream__ManagedIdentityClientId: identityClientId
@@ -220,11 +227,14 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     Memory__Container: cosmosMemoryContainerName
     Memory__ManagedIdentityClientId: identityClientId
     Slack__ApiBaseUrl: slackApiBaseUrl
+    Slack__Approvers: slackApprovers
     // Key Vault references: the platform reads the secret as the managed identity (keyVaultReferenceIdentity); the app
     // sees the value. Until the secret is set the app sees the reference text itself.
     Slack__SigningSecret: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretNames.slackSigningSecret})'
     Slack__BotToken: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretNames.slackBotToken})'
-    GitHub__Token: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${secretNames.githubToken})'
+    Publishing__Provider: empty(githubRepository) ? 'Local' : 'GitHub'
+    Publishing__GitHub__Repositories__inventory_service__Owner: empty(githubRepository) ? '' : split(githubRepository, '/')[0]
+    Publishing__GitHub__Repositories__inventory_service__Name: empty(githubRepository) ? '' : last(split(githubRepository, '/'))
     Auth__Authority: authAuthority
     Auth__Audience: authAudience
   }

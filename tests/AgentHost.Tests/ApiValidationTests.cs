@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Agents.Testing;
 
 namespace AgentHost.Tests;
 
@@ -117,6 +118,7 @@ public sealed class ApiValidationTests(HostFixture host)
     }
 
     [Fact]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
     public async Task SubmitTurn_InputOverTheLimit_Returns413WithAChunkingHint()
     {
         string id = await host.Http.CreateSessionAsync();
@@ -128,6 +130,7 @@ public sealed class ApiValidationTests(HostFixture host)
     }
 
     [Fact]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
     public async Task SubmitTurn_BodyFarOverTheLimit_Returns413BeforeParsing()
     {
         string id = await host.Http.CreateSessionAsync();

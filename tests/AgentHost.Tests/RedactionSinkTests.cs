@@ -17,6 +17,7 @@ namespace AgentHost.Tests;
 public sealed class RedactionSinkTests(RedactedTurnFixture turn)
 {
     [Fact]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
     public async Task EventLogBlobs_AfterTurnWithSecrets_HoldNoneOfThem()
     {
         // Arrange
@@ -67,6 +68,7 @@ public sealed class RedactionSinkTests(RedactedTurnFixture turn)
     }
 
     [Fact]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
     public void SlackMessages_AfterTurnWithSecrets_HoldNoneOfThem()
     {
         // Act
@@ -81,6 +83,7 @@ public sealed class RedactionSinkTests(RedactedTurnFixture turn)
     }
 
     [Fact]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
     public void ApiResponses_AfterTurnWithSecrets_HoldNoneOfThem()
     {
         // Act

@@ -13,11 +13,8 @@ public sealed class SlackApprovalTests(SlackFixture fixture)
 {
     async Task<(string SessionId, JsonElement Turn, SimulatedMessageView Message)> WaitingTurnAsync()
     {
-        string sessionId = await fixture.Http.CreateSessionAsync();
-        Assert.Equal(HttpStatusCode.Accepted, (await fixture.Http.SubmitTurnAsync(sessionId, Api.Ticket101)).StatusCode);
-        JsonElement turn = await fixture.Http.WaitForTurnAsync(sessionId, 1, Api.IsAwaitingApproval);
-        var message = await Eventually.MatchAsync(() => Task.FromResult(fixture.MessageFor(sessionId, 1)), m => m is not null, TimeSpan.FromSeconds(10), "approval message");
-        return (sessionId, turn, new SimulatedMessageView(message!));
+        (string sessionId, JsonElement turn, Agents.Edge.SimulatedMessage message) = await fixture.WaitingTurnAsync();
+        return (sessionId, turn, new SimulatedMessageView(message));
     }
 
     [Fact]
@@ -65,7 +62,7 @@ public sealed class SlackApprovalTests(SlackFixture fixture)
 
         // Clicking again changes nothing and says so.
         string again = Guid.NewGuid().ToString("N");
-        await fixture.PostAsync(fixture.Click("approve", value, user: "U999", name: "mallory", click: again));
+        await fixture.PostAsync(fixture.Click("approve", value, click: again));
         Assert.StartsWith("Nothing changed", await fixture.ResponseAsync(again));
         JsonElement after = await (await fixture.Http.GetAsync($"api/sessions/{sessionId}/turns/1")).JsonAsync();
         Assert.Single(after.GetProperty("approvals").EnumerateArray());
@@ -107,6 +104,7 @@ public sealed class SlackApprovalTests(SlackFixture fixture)
     [InlineData("wrong-secret")]
     [InlineData("stale")]
     [InlineData("tampered-body")]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
     public async Task Webhook_RequestNotAuthenticBySlack_Returns401AndChangesNothing(string forgery)
     {
         (string sessionId, _, SimulatedMessageView message) = await WaitingTurnAsync();
@@ -146,6 +144,7 @@ public sealed class SlackApprovalTests(SlackFixture fixture)
     }
 
     [Fact]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
     public async Task Approve_ButtonValueForgedOrForAnotherTurn_ChangesNothing()
     {
         (string first, _, SimulatedMessageView firstMessage) = await WaitingTurnAsync();

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Agents.Core.Slack;
 using Agents.Edge;
@@ -17,6 +18,9 @@ public sealed class SlackFixture : IAsyncLifetime
     TestEnvironment? environment;
     HostProcess? host;
     WebApplication? slackServer;
+
+    /// <summary>The one Slack user listed in Slack:Approvers; clicks are made as this user unless a test says otherwise.</summary>
+    public const string Approver = "U123";
 
     public string SigningSecret { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 
@@ -47,6 +51,7 @@ public sealed class SlackFixture : IAsyncLifetime
             ["Slack:BotToken"] = "xoxb-test",
             ["Slack:ApiBaseUrl"] = this.SlackBase.ToString(),
             ["Slack:Channel"] = "#approvals-test",
+            ["Slack:Approvers"] = Approver,
             ["Slack:PublicBaseUrl"] = this.PublicBaseUrl,
         }));
     }
@@ -67,20 +72,44 @@ public sealed class SlackFixture : IAsyncLifetime
         message.Posted["blocks"]!.AsArray().Where(b => (string?)b!["type"] == "actions").SelectMany(b => b!["elements"]!.AsArray().Select(e => e!.AsObject()));
 
     /// <summary>Posts an interaction exactly as Slack does: form-encoded <c>payload=</c>, signed (v0) with the secret.</summary>
-    public Task<HttpResponseMessage> PostAsync(JsonObject payload, string? secret = null, long? timestamp = null, string? signature = null)
+    public Task<HttpResponseMessage> PostAsync(JsonObject payload, string? secret = null, long? timestamp = null, string? signature = null) =>
+        this.SendAsync(this.Sign(payload, secret, timestamp, signature));
+
+    /// <summary>The request Slack would send for this payload: its form body, timestamp and v0 signature.</summary>
+    public SignedSlackRequest Sign(JsonObject payload, string? secret = null, long? timestamp = null, string? signature = null)
     {
         string body = "payload=" + Uri.EscapeDataString(payload.ToJsonString());
         long ts = timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        return new SignedSlackRequest(body, ts, signature ?? SlackSignature.Sign(secret ?? this.SigningSecret, ts, body));
+    }
+
+    /// <summary>Sends a signed request as is (a replay sends the same one twice).</summary>
+    public Task<HttpResponseMessage> SendAsync(SignedSlackRequest signed)
+    {
         var request = new HttpRequestMessage(HttpMethod.Post, "api/slack/interactions")
         {
-            Content = new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded"),
+            Content = new StringContent(signed.Body, Encoding.UTF8, "application/x-www-form-urlencoded"),
         };
-        request.Headers.Add("X-Slack-Request-Timestamp", ts.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        request.Headers.Add("X-Slack-Signature", signature ?? SlackSignature.Sign(secret ?? this.SigningSecret, ts, body));
+        request.Headers.Add("X-Slack-Request-Timestamp", signed.Timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.Add("X-Slack-Signature", signed.Signature);
         return this.Http.SendAsync(request);
     }
 
-    public JsonObject Click(string actionId, string value, string user = "U123", string name = "alice", string? click = null) => new()
+    /// <summary>A new session whose first turn (TICKET-101) waits for approval, and the Slack message that asks for it.</summary>
+    public async Task<(string SessionId, JsonElement Turn, SimulatedMessage Message)> WaitingTurnAsync()
+    {
+        string sessionId = await this.Http.CreateSessionAsync();
+        Assert.Equal(HttpStatusCode.Accepted, (await this.Http.SubmitTurnAsync(sessionId, Api.Ticket101)).StatusCode);
+        JsonElement turn = await this.Http.WaitForTurnAsync(sessionId, 1, Api.IsAwaitingApproval);
+        SimulatedMessage message = (await Eventually.MatchAsync(() => Task.FromResult(this.MessageFor(sessionId, 1)), m => m is not null, TimeSpan.FromSeconds(10), "approval message"))!;
+        return (sessionId, turn, message);
+    }
+
+    /// <summary>The sealed value of the message's button for this action (approve, revise).</summary>
+    public static string ButtonValue(SimulatedMessage message, string actionId) =>
+        (string)Buttons(message).Single(b => (string?)b["action_id"] == actionId)["value"]!;
+
+    public JsonObject Click(string actionId, string value, string user = Approver, string name = "alice", string? click = null) => new()
     {
         ["type"] = "block_actions",
         ["user"] = new JsonObject { ["id"] = user, ["username"] = name },
@@ -89,6 +118,14 @@ public sealed class SlackFixture : IAsyncLifetime
         ["actions"] = new JsonArray { new JsonObject { ["type"] = "button", ["action_id"] = actionId, ["value"] = value } },
     };
 
+    /// <summary>Every answer Slack was sent through the click's response_url, once there are at least <paramref name="count"/>.</summary>
+    public async Task<IReadOnlyList<string>> ResponsesAsync(string click, int count) =>
+        (await Eventually.MatchAsync(
+            () => Task.FromResult(this.Slack.Responses.Where(r => (string?)r["click"] == click).Select(r => (string)r["text"]!).ToList()),
+            r => r.Count >= count,
+            TimeSpan.FromSeconds(10),
+            $"{count} Slack responses")).AsReadOnly();
+
     public async Task<string> ResponseAsync(string click) =>
         (string)(await Eventually.MatchAsync(
             () => Task.FromResult(this.Slack.Responses.LastOrDefault(r => (string?)r["click"] == click)),
@@ -96,6 +133,9 @@ public sealed class SlackFixture : IAsyncLifetime
             TimeSpan.FromSeconds(10),
             "Slack response"))!["text"]!;
 }
+
+/// <summary>An interaction request as Slack signs it.</summary>
+public sealed record SignedSlackRequest(string Body, long Timestamp, string Signature);
 
 [CollectionDefinition(Name)]
 public sealed class SlackCollection : ICollectionFixture<SlackFixture>

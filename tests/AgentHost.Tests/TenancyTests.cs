@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Agents.Core.Sessions;
+using Agents.Testing;
 
 namespace AgentHost.Tests;
 
@@ -19,6 +20,7 @@ public sealed class TenancyTests(HostFixture host)
     [InlineData("GET", "/events/verify")]
     [InlineData("POST", "/turns")]
     [InlineData("POST", "/turns/1/approvals")]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
     public async Task OtherOrg_AnythingAboutTheSession_Returns403(string method, string suffix)
     {
         // Arrange
@@ -131,6 +133,7 @@ public sealed class TenancyTests(HostFixture host)
     }
 
     [Fact]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
     public async Task Approve_WithoutTheApproverRole_Returns403NamingTheRole()
     {
         // Arrange

@@ -25,6 +25,7 @@ public sealed class AdmissionAndLoadTests(PlatformFixture platform)
     }
 
     [Fact]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
     public async Task SubmitTurn_OversizedWithoutConsent_Returns413NamingTheConsentOption()
     {
         string sessionId = await this.driver.CreateAsync();

@@ -1,6 +1,7 @@
 using Agents.Core.Contracts;
 using Agents.Core.Sessions;
 using Agents.Core.Storage;
+using Agents.Testing;
 
 namespace Agents.Core.Tests;
 
@@ -14,6 +15,7 @@ public sealed class BudgetTests(PlatformFixture platform)
         new("dana", org, "medium", null, "budget test", 3600, 300, 2) { Budget = new SessionBudgetBody(turnInputTokens, null, sessionTokens) };
 
     [Fact]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
     public async Task Turn_PromptOverTheTurnInputCap_IsRefusedBeforeAnyModelCall()
     {
         // The plan's prompt is about 600 tokens.
@@ -32,6 +34,7 @@ public sealed class BudgetTests(PlatformFixture platform)
     }
 
     [Fact]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
     public async Task Turn_SessionCapReachedMidTurn_StopsWithBudgetExhaustedAndNoFurtherCall()
     {
         // Planning fits (≈600 in + 290 out); the patch's prompt (≈590) does not fit what is left of a 1,500-token session.
@@ -79,6 +82,7 @@ public sealed class BudgetTests(PlatformFixture platform)
     }
 
     [Fact]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
     public async Task SubmitTurn_OrgDailyBudgetReserved_IsRefusedWith429UntilTurnsSettle()
     {
         // tinyorg may spend 15,000 tokens a day; a turn reserves its caps (8,000 + 2,000) until it ends.

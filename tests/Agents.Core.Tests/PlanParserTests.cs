@@ -1,5 +1,6 @@
 using Agents.Core.Planning;
 using Agents.Core.Tools;
+using Agents.Testing;
 using Microsoft.Extensions.Options;
 
 namespace Agents.Core.Tests;
@@ -43,6 +44,7 @@ public sealed class PlanParserTests
     [InlineData("""{"goal":"g","steps":[{"id":"a","tool":"list_files","depends_on":["z"]}]}""", "not a step of the plan")]
     [InlineData("""{"goal":"g","steps":[{"id":"a","tool":"list_files","depends_on":["a"]}]}""", "itself")]
     [InlineData("""{"goal":"g","steps":[{"id":"a","tool":"list_files","depends_on":["c"]},{"id":"b","tool":"list_files","depends_on":["a"]},{"id":"c","tool":"list_files","depends_on":["b"]}]}""", "cycle")]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
     public void Parse_InvalidPlan_SaysWhatIsWrong(string text, string reason)
     {
         (var plan, string? error) = PlanParser.Parse(text, Catalog);
@@ -52,6 +54,7 @@ public sealed class PlanParserTests
     }
 
     [Fact]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
     public void Parse_TooManySteps_IsRejected()
     {
         string steps = string.Join(",", Enumerable.Range(0, PlanParser.MaxSteps + 1).Select(i => $$"""{"id":"s{{i}}","tool":"list_files"}"""));

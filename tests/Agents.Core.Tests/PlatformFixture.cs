@@ -14,6 +14,7 @@ namespace Agents.Core.Tests;
 public sealed class PlatformFixture : IAsyncLifetime
 {
     readonly IDictionary<string, string?>? extraSettings;
+    readonly Action<IServiceCollection>? extraServices;
     TestEnvironment? environment;
     DurableTaskTestHost? host;
 
@@ -21,8 +22,15 @@ public sealed class PlatformFixture : IAsyncLifetime
     {
     }
 
-    /// <summary>A platform of its own with settings over the test defaults; the caller initializes and disposes it.</summary>
-    internal PlatformFixture(IDictionary<string, string?> extraSettings) => this.extraSettings = extraSettings;
+    /// <summary>
+    /// A platform of its own with settings over the test defaults, and services registered before the platform's (a
+    /// seam such as a fake topic wins over the platform's default); the caller initializes and disposes it.
+    /// </summary>
+    internal PlatformFixture(IDictionary<string, string?> extraSettings, Action<IServiceCollection>? extraServices = null)
+    {
+        this.extraSettings = extraSettings;
+        this.extraServices = extraServices;
+    }
 
     public string RemotesRoot => this.environment!.RemotesRoot;
 
@@ -48,6 +56,7 @@ public sealed class PlatformFixture : IAsyncLifetime
                 {
                     services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
                     services.AddSingleton(configuration);
+                    this.extraServices?.Invoke(services);
                     services.AddAgentPlatform(configuration);
                 },
             });

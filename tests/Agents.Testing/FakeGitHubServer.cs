@@ -3,11 +3,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Agents.Testing;
 
@@ -23,21 +19,17 @@ public sealed record GitHubRequest(string Method, string Path, string Query, str
 /// </summary>
 public sealed class FakeGitHubServer : IAsyncDisposable
 {
-    readonly WebApplication app;
     readonly string bareRepository;
     readonly Lock gate = new();
     readonly List<GitHubRequest> requests = [];
     readonly List<JsonObject> pulls = [];
     (int Status, string Message)? failure;
 
-    FakeGitHubServer(WebApplication app, Uri baseAddress, string bareRepository)
-    {
-        this.app = app;
-        this.BaseAddress = baseAddress;
-        this.bareRepository = bareRepository;
-    }
+    LoopbackServer server = null!;
 
-    public Uri BaseAddress { get; }
+    FakeGitHubServer(string bareRepository) => this.bareRepository = bareRepository;
+
+    public Uri BaseAddress => this.server.BaseAddress;
 
     public IReadOnlyList<GitHubRequest> Requests
     {
@@ -52,16 +44,9 @@ public sealed class FakeGitHubServer : IAsyncDisposable
 
     public static async Task<FakeGitHubServer> StartAsync(string bareRepository)
     {
-        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        builder.Services.AddRoutingCore();
-        WebApplication app = builder.Build();
-        FakeGitHubServer? server = null;
-        app.MapFallback(context => server!.HandleAsync(context));
-        await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        server = new FakeGitHubServer(app, new Uri(address.TrimEnd('/') + "/"), bareRepository);
-        return server;
+        var fake = new FakeGitHubServer(bareRepository);
+        fake.server = await LoopbackServer.StartAsync(app => app.MapFallback(fake.HandleAsync));
+        return fake;
     }
 
     /// <summary>
@@ -79,15 +64,7 @@ public sealed class FakeGitHubServer : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        using (var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
-        {
-            await this.app.StopAsync(stopping.Token);
-        }
-
-        await this.app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => this.server.DisposeAsync();
 
     async Task HandleAsync(HttpContext context)
     {

@@ -3,11 +3,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Agents.Testing;
 
@@ -23,20 +19,14 @@ namespace Agents.Testing;
 /// </summary>
 public sealed class ScriptedOpenAIServer : IAsyncDisposable
 {
-    readonly WebApplication app;
     readonly Lock gate = new();
     readonly Queue<ScriptedReply> script = new();
     readonly List<RecordedChatRequest> requests = [];
     ScriptedReply? standing;
-
-    ScriptedOpenAIServer(WebApplication app, Uri baseAddress)
-    {
-        this.app = app;
-        this.BaseAddress = baseAddress;
-    }
+    LoopbackServer server = null!;
 
     /// <summary>Root of the server (<c>http://127.0.0.1:{port}/</c>): the Azure OpenAI endpoint.</summary>
-    public Uri BaseAddress { get; }
+    public Uri BaseAddress => this.server.BaseAddress;
 
     /// <summary>The OpenAI-compatible endpoint (<c>{root}/v1</c>), as the OpenAI client expects it.</summary>
     public Uri OpenAIEndpoint => new(this.BaseAddress, "v1");
@@ -78,20 +68,15 @@ public sealed class ScriptedOpenAIServer : IAsyncDisposable
 
     public static async Task<ScriptedOpenAIServer> StartAsync()
     {
-        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        builder.Services.AddRoutingCore();
-        WebApplication app = builder.Build();
-        ScriptedOpenAIServer? server = null;
-        app.MapPost("/v1/chat/completions", context => server!.HandleAsync(context, deployment: null));
-        app.MapPost("/openai/deployments/{deployment}/chat/completions", context =>
-            server!.HandleAsync(context, (string?)context.Request.RouteValues["deployment"]));
-        app.MapFallback(context => server!.HandleUnknownAsync(context));
-        await app.StartAsync();
-
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        server = new ScriptedOpenAIServer(app, new Uri(address.TrimEnd('/') + "/"));
-        return server;
+        var scripted = new ScriptedOpenAIServer();
+        scripted.server = await LoopbackServer.StartAsync(app =>
+        {
+            app.MapPost("/v1/chat/completions", context => scripted.HandleAsync(context, deployment: null));
+            app.MapPost("/openai/deployments/{deployment}/chat/completions", context =>
+                scripted.HandleAsync(context, (string?)context.Request.RouteValues["deployment"]));
+            app.MapFallback(scripted.HandleUnknownAsync);
+        });
+        return scripted;
     }
 
     /// <summary>Appends replies to the script; each request takes the next one.</summary>
@@ -119,15 +104,7 @@ public sealed class ScriptedOpenAIServer : IAsyncDisposable
         return this;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        using (var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
-        {
-            await this.app.StopAsync(stopping.Token);
-        }
-
-        await this.app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => this.server.DisposeAsync();
 
     async Task HandleAsync(HttpContext context, string? deployment)
     {

@@ -1,9 +1,7 @@
 using Agents.Core.Sessions;
 using Agents.Edge.Auth;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Agents.Testing;
 
@@ -14,18 +12,14 @@ namespace Agents.Testing;
 /// </summary>
 public sealed class TestIssuer : IAsyncDisposable
 {
-    readonly WebApplication app;
     readonly string folder;
     int jwksRequests;
+    LoopbackServer server = null!;
 
-    TestIssuer(WebApplication app, string folder)
-    {
-        this.app = app;
-        this.folder = folder;
-    }
+    TestIssuer(string folder) => this.folder = folder;
 
     /// <summary>The issuer id (<c>iss</c>) and authority: discovery is at <c>{Issuer}/.well-known/openid-configuration</c>.</summary>
-    public string Issuer { get; private set; } = null!;
+    public string Issuer => this.server.BaseAddress.ToString().TrimEnd('/');
 
     public string KeyFile => Path.Combine(this.folder, "signing-keys.json");
 
@@ -35,24 +29,22 @@ public sealed class TestIssuer : IAsyncDisposable
 
     public static async Task<TestIssuer> StartAsync()
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var issuer = new TestIssuer(builder.Build(), Directory.CreateTempSubdirectory("agentfn-issuer-").FullName);
+        var issuer = new TestIssuer(Directory.CreateTempSubdirectory("agentfn-issuer-").FullName);
         DevSigningKeys.LoadOrCreate(issuer.KeyFile);
-        issuer.app.MapGet("/.well-known/openid-configuration", () => Results.Json(new Dictionary<string, object>
+        issuer.server = await LoopbackServer.StartAsync(app =>
         {
-            ["issuer"] = issuer.Issuer,
-            ["jwks_uri"] = $"{issuer.Issuer}/jwks",
-            ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
-        }));
-        issuer.app.MapGet("/jwks", () =>
-        {
-            Interlocked.Increment(ref issuer.jwksRequests);
-            return Results.Text(DevSigningKeys.LoadOrCreate(issuer.KeyFile).PublicJwks(), "application/json");
+            app.MapGet("/.well-known/openid-configuration", () => Results.Json(new Dictionary<string, object>
+            {
+                ["issuer"] = issuer.Issuer,
+                ["jwks_uri"] = $"{issuer.Issuer}/jwks",
+                ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
+            }));
+            app.MapGet("/jwks", () =>
+            {
+                Interlocked.Increment(ref issuer.jwksRequests);
+                return Results.Text(DevSigningKeys.LoadOrCreate(issuer.KeyFile).PublicJwks(), "application/json");
+            });
         });
-        await issuer.app.StartAsync();
-        issuer.Issuer = issuer.app.Urls.First().TrimEnd('/');
         return issuer;
     }
 
@@ -63,7 +55,7 @@ public sealed class TestIssuer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await this.app.DisposeAsync();
+        await this.server.DisposeAsync();
         try
         {
             Directory.Delete(this.folder, recursive: true);

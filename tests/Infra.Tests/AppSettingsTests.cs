@@ -21,7 +21,7 @@ public class AppSettingsTests(InfraFixture infra)
         "Models__Providers__azure__Kind", "Models__Providers__azure__Endpoint", "Models__Providers__azure__ManagedIdentityClientId",
         "EventStream__FullyQualifiedNamespace", "EventStream__Topic", "KeyVault__Uri",
         "Memory__CosmosEndpoint", "Memory__Database", "Memory__Container",
-        "Slack__ApiBaseUrl", "Auth__Authority", "Auth__Audience",
+        "Slack__ApiBaseUrl", "Slack__Approvers", "Auth__Authority", "Auth__Audience", "Publishing__Provider",
     ];
 
     static readonly string[] CandidateSettings =
@@ -227,6 +227,10 @@ public class AppSettingsTests(InfraFixture infra)
         Assert.Equal("https://slack.com/api", api.ResolveString(settings["Slack__ApiBaseUrl"]));
         Assert.Equal(string.Empty, api.ResolveString(settings["Auth__Authority"]));
         Assert.Equal(string.Empty, api.ResolveString(settings["Auth__Audience"]));
+        Assert.Equal(string.Empty, infra.Main.ResolveString(infra.Main.ResolveParameter("githubRepository")));
+        Assert.Equal("[parameters('githubRepository')]", (string?)api.PassedParameter("githubRepository"));
+        Assert.Contains("'Local'", (string?)settings["Publishing__Provider"], StringComparison.Ordinal);
+        Assert.False(settings.ContainsKey("GitHub__Token"), "the app reads the token from Key Vault by name (github-token), not from a setting");
     }
 
     static string Section(string key) => key.Split("__")[0];

@@ -53,6 +53,8 @@ public class AzdConventionsTests(InfraFixture infra)
                 ["principalId"] = "${AZURE_PRINCIPAL_ID}",
                 ["authAuthority"] = "${AUTH_AUTHORITY}",
                 ["authAudience"] = "${AUTH_AUDIENCE}",
+                ["githubRepository"] = "${GITHUB_REPOSITORY}",
+                ["slackApprovers"] = "${SLACK_APPROVERS}",
             },
             mapped);
         Assert.All(mapped.Keys, p => Assert.NotNull(infra.Main.Json["parameters"]![p]));

@@ -196,7 +196,7 @@ public partial class SecurityTests(InfraFixture infra)
         // Assert
         Assert.Empty(secretNamed);
         Assert.Empty(secretValued);
-        Assert.Equal(["GitHub__Token", "Slack__BotToken", "Slack__SigningSecret"], fromKeyVault);
+        Assert.Equal(["Slack__BotToken", "Slack__SigningSecret"], fromKeyVault); // the GitHub token is read from Key Vault by name (github-token)
     }
 
     [Fact]

@@ -131,7 +131,7 @@ public sealed record ChaosReport(
     {
         static string Ms(double? v) => v is { } ms ? ms.ToString("0", CultureInfo.InvariantCulture) : "-";
         static string Pair(IReadOnlyCollection<double> values) =>
-            values.Count == 0 ? "- (none measured)" : $"p50 {Ms(Bench.Stats(values).P50)} ms, p95 {Ms(Bench.Stats(values).P95)} ms (n = {values.Count})";
+            values.Count == 0 ? "- (none measured)" : $"p50 {Ms(LatencyStats.Of(values).P50)} ms, p95 {Ms(LatencyStats.Of(values).P95)} ms (n = {values.Count})";
 
         var restart = this.Kills.Where(k => k.RestartMs is not null).Select(k => k.RestartMs!.Value).ToList();
         var recovery = this.Kills.Where(k => k.RecoveryMs is not null).Select(k => k.RecoveryMs!.Value).ToList();

@@ -43,6 +43,9 @@ public static class AgentPlatform
             .Validate(
                 o => Enum.GetValues<ModelTier>().SelectMany(o.CandidatesFor).All(c => o.EffectiveProviders.ContainsKey(c.Provider)),
                 "every candidate under Models:Tiers must name a provider under Models:Providers")
+            .Validate(
+                o => o.EffectiveProviders.Values.All(p => p.LatencyMs is >= 0 and <= 600_000 && p.LatencyJitterMs is >= 0 and <= 600_000),
+                "Models:Providers:{name}:LatencyMs and LatencyJitterMs must be between 0 and 600000 (milliseconds)")
             .ValidateOnStart();
         services.AddOptions<BudgetOptions>().Bind(configuration.GetSection(BudgetOptions.Section)).ValidateOnStart();
         services.AddOptions<LoadOptions>().Bind(configuration.GetSection(LoadOptions.Section)).ValidateDataAnnotations()

@@ -54,6 +54,12 @@ public sealed class ProviderOptions
 
     /// <summary>Offline only: recordings, files or folders of <c>*.json</c> relative to the repository root. Empty: samples/recordings.</summary>
     public List<string> Recordings { get; set; } = [];
+
+    /// <summary>Offline only: milliseconds each answer takes (a stand-in for model time in load runs), 0 to 600000. 0: at once.</summary>
+    public int LatencyMs { get; set; }
+
+    /// <summary>Offline only: each answer's delay varies uniformly by up to this many milliseconds either side of <see cref="LatencyMs"/>.</summary>
+    public int LatencyJitterMs { get; set; }
 }
 
 /// <summary>One candidate of a tier. Section <c>Models:Tiers:{tier}:{n}</c>; candidates are tried in order.</summary>

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Agents.Core.Contracts;
 using Agents.Core.Load;
+using Agents.Core.Redaction;
 using Agents.Core.Telemetry;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -61,8 +62,11 @@ public sealed class ModelRouter(
     TokenCounter tokens,
     ILoadState load,
     IOptions<ModelOptions> options,
-    TimeProvider clock) : IModelGateway
+    TimeProvider clock,
+    Redactor? redactor = null) : IModelGateway
 {
+    readonly Redactor credentials = redactor ?? Redactor.Default;
+
     /// <summary>Below this many output tokens a call is not worth making.</summary>
     public const int MinimumOutputTokens = 32;
 
@@ -103,7 +107,8 @@ public sealed class ModelRouter(
         }
 
         DataSensitivity sensitivity = (DataSensitivity)Math.Max((int)context.Session.Sensitivity, (int)(request.Sensitivity ?? context.Session.Sensitivity));
-        var messages = request.Messages.ToList();
+        // Files read and test output reach prompts verbatim: no credential in them may leave for a model provider.
+        var messages = request.Messages.Select(this.WithoutCredentials).ToList();
         int promptTokens = tokens.Count(Text(messages));
         var candidates = this.Settings.CandidatesFor(tier)
             .Where(c => c.MaxSensitivity >= sensitivity && c.ContextTokens >= promptTokens + MinimumOutputTokens)
@@ -217,6 +222,11 @@ public sealed class ModelRouter(
                 return new ModelResponse(response.Text, info) { Json = json };
             }
 
+            if (response.FinishReason == ChatFinishReason.Length)
+            {
+                invalid = $"the answer was cut at its {outputCap}-token output cap (finish reason length): {invalid}";
+            }
+
             log.Add(this.Event(context, request.Purpose, $"a{attempt}/rejected", "model.output_rejected", invalid) with { Decision = "rejected", Model = model });
             if (attempt >= this.Settings.MaxRepairs)
             {
@@ -230,6 +240,13 @@ public sealed class ModelRouter(
                 $"That answer is invalid: {invalid}. Reply again with only one JSON object that satisfies the {request.Output.Name} schema."));
             maxOutput = Math.Max(MinimumOutputTokens, (int)(outputCap * this.Settings.RepairOutputFactor));
         }
+    }
+
+    ChatMessage WithoutCredentials(ChatMessage message)
+    {
+        string text = message.Text;
+        string scrubbed = this.credentials.RedactCredentials(text);
+        return scrubbed == text ? message : new ChatMessage(message.Role, scrubbed);
     }
 
     async Task<(ChatResponse Response, CandidateOptions Candidate, long LatencyMs)> CallAsync(

@@ -21,17 +21,40 @@ public sealed record Recording(string Name, string Purpose, IReadOnlyList<string
 public sealed class NoRecordingException(string message) : InvalidOperationException(message);
 
 /// <summary>
+/// How long the offline model takes to answer, so load runs see realistic model time: <see cref="Mean"/> plus a
+/// uniform ±<see cref="Jitter"/>, never below zero. Zero by default (answers at once).
+/// </summary>
+public sealed record OfflineLatency(TimeSpan Mean, TimeSpan Jitter, TimeProvider Clock)
+{
+    public static readonly OfflineLatency None = new(TimeSpan.Zero, TimeSpan.Zero, TimeProvider.System);
+
+    public static OfflineLatency From(ProviderOptions provider, TimeProvider clock) =>
+        new(TimeSpan.FromMilliseconds(provider.LatencyMs), TimeSpan.FromMilliseconds(provider.LatencyJitterMs), clock);
+
+    /// <summary>One call's delay; <paramref name="unit"/> in [0, 1) picks where in the jitter band it falls.</summary>
+    public TimeSpan Next(double unit) =>
+        TimeSpan.FromTicks(Math.Max(0, this.Mean.Ticks + (long)((2 * unit - 1) * this.Jitter.Ticks)));
+
+    /// <summary>Waits one call's delay on <see cref="Clock"/>; cancellable like a real model call.</summary>
+    public Task WaitAsync(CancellationToken cancellationToken)
+    {
+        TimeSpan delay = this.Next(Random.Shared.NextDouble());
+        return delay <= TimeSpan.Zero ? Task.CompletedTask : Task.Delay(delay, this.Clock, cancellationToken);
+    }
+}
+
+/// <summary>
 /// The offline provider: answers only with outputs recorded for the bundled sample tasks, matched on the prompt's
 /// purpose line and the recording's conditions. When nothing matches it fails with a message saying so; it never invents.
-/// Usage is counted with the real tokenizer.
+/// Usage is counted with the real tokenizer. It answers after <see cref="OfflineLatency"/> (none by default).
 /// </summary>
-public sealed class OfflineChatClient(IReadOnlyList<Recording> recordings, TokenCounter tokens) : IChatClient
+public sealed class OfflineChatClient(IReadOnlyList<Recording> recordings, TokenCounter tokens, OfflineLatency? latency = null) : IChatClient
 {
     public const string PurposePrefix = "purpose: ";
 
     public IReadOnlyList<Recording> Recordings => recordings;
 
-    public static OfflineChatClient Load(IEnumerable<string> paths, TokenCounter tokens)
+    public static OfflineChatClient Load(IEnumerable<string> paths, TokenCounter tokens, OfflineLatency? latency = null)
     {
         var all = new List<Recording>();
         foreach (string path in paths)
@@ -45,7 +68,7 @@ public sealed class OfflineChatClient(IReadOnlyList<Recording> recordings, Token
             }
         }
 
-        return new OfflineChatClient(all, tokens);
+        return new OfflineChatClient(all, tokens, latency);
     }
 
     public static IReadOnlyList<Recording> Parse(string json, string source)
@@ -74,8 +97,9 @@ public sealed class OfflineChatClient(IReadOnlyList<Recording> recordings, Token
         return list;
     }
 
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        await (latency ?? OfflineLatency.None).WaitAsync(cancellationToken).ConfigureAwait(false);
         var list = messages.ToList();
         string prompt = string.Join("\n", list.Select(m => m.Text));
         string purpose = PurposeOf(list);
@@ -113,7 +137,7 @@ public sealed class OfflineChatClient(IReadOnlyList<Recording> recordings, Token
             AdditionalProperties = new AdditionalPropertiesDictionary { ["offline.recording"] = match.Name },
         };
         response.Usage.TotalTokenCount = response.Usage.InputTokenCount + response.Usage.OutputTokenCount;
-        return Task.FromResult(response);
+        return response;
     }
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(

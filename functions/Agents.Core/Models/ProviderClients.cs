@@ -20,7 +20,7 @@ public interface IProviderClients
 /// Builds and caches clients. The SDKs' own retries are switched off: retries, failover and time limits are the
 /// router's, so that each is counted, logged and bounded once.
 /// </summary>
-public sealed class ProviderClients(IOptions<ModelOptions> options, TokenCounter tokens, IAzureCredentials credentials, IHttpClientFactory? httpClients = null)
+public sealed class ProviderClients(IOptions<ModelOptions> options, TokenCounter tokens, IAzureCredentials credentials, IHttpClientFactory? httpClients = null, TimeProvider? clock = null)
     : IProviderClients, IDisposable
 {
     readonly ConcurrentDictionary<string, IChatClient> clients = new(StringComparer.OrdinalIgnoreCase);
@@ -52,7 +52,8 @@ public sealed class ProviderClients(IOptions<ModelOptions> options, TokenCounter
             case ModelProviderKind.Offline:
                 return this.offline.GetOrAdd(candidate.Provider, _ => OfflineChatClient.Load(
                     (provider.Recordings.Count == 0 ? [ModelOptions.DefaultRecordings] : provider.Recordings.Distinct()).Select(RepositoryPaths.Resolve),
-                    tokens));
+                    tokens,
+                    OfflineLatency.From(provider, clock ?? TimeProvider.System)));
 
             case ModelProviderKind.AzureOpenAI:
             {

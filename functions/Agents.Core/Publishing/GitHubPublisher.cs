@@ -36,7 +36,7 @@ public sealed partial class GitHubPublisher(IOptions<PublishingOptions> options,
         }
 
         draft.Validate();
-        if (!this.Settings.Repositories.TryGetValue(draft.Repository, out GitHubRepositoryOptions? target)
+        if (this.Settings.TargetOf(draft.Repository) is not { } target
             || string.IsNullOrWhiteSpace(target.Owner) || string.IsNullOrWhiteSpace(target.Name))
         {
             throw new PublishException(

@@ -29,7 +29,7 @@ public sealed class PublishingOptions
 
     /// <summary>The branch a pull request for <paramref name="repository"/> targets.</summary>
     public string BaseBranchOf(string repository) =>
-        this.Provider == PublishingProvider.GitHub && this.GitHub.Repositories.TryGetValue(repository, out GitHubRepositoryOptions? target) ? target.Base : "main";
+        this.Provider == PublishingProvider.GitHub && this.GitHub.TargetOf(repository) is { } target ? target.Base : "main";
 }
 
 public sealed class GitHubPublishingOptions
@@ -48,6 +48,16 @@ public sealed class GitHubPublishingOptions
 
     /// <summary>Workspace repository name → the GitHub repository its pull requests go to.</summary>
     public Dictionary<string, GitHubRepositoryOptions> Repositories { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Where <paramref name="repository"/>'s pull requests go. A key may spell the name's hyphens as underscores
+    /// (<c>inventory_service</c>), since Azure's Linux app settings allow no hyphen in a setting's name.
+    /// </summary>
+    public GitHubRepositoryOptions? TargetOf(string repository) =>
+        this.Repositories.TryGetValue(repository, out GitHubRepositoryOptions? target)
+        || this.Repositories.TryGetValue(repository.Replace('-', '_'), out target)
+            ? target
+            : null;
 
     public Uri RemoteUrlOf(GitHubRepositoryOptions target) =>
         new(this.GitRemoteUrl.Replace("{owner}", target.Owner, StringComparison.Ordinal).Replace("{repo}", target.Name, StringComparison.Ordinal));

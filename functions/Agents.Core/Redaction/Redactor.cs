@@ -65,7 +65,12 @@ public sealed partial class Redactor
         return result;
     }
 
-    public string Redact(string? text)
+    /// <summary>
+    /// Credentials only (registered secret values, private keys, JWTs, connection-string secrets, API keys and tokens,
+    /// key=value secrets, storage account keys), not personal data: what is scrubbed from a prompt before it goes to a
+    /// model, where personal data is governed by the data-sensitivity routing and the policy instead.
+    /// </summary>
+    public string RedactCredentials(string? text)
     {
         if (string.IsNullOrEmpty(text))
         {
@@ -106,6 +111,17 @@ public sealed partial class Redactor
             result = StorageAccountKey().Replace(result, "[secret]");
         }
 
+        return result;
+    }
+
+    public string Redact(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return text ?? string.Empty;
+        }
+
+        string result = this.RedactCredentials(text);
         if (result.Contains('@'))
         {
             result = Email().Replace(result, "[email]");

@@ -173,13 +173,18 @@ public sealed partial class SessionService(
         }
 
         LoadSnapshot loadNow = load.Current;
-        if (loadNow.Level >= 3)
-        {
-            return new ApiError(ApiErrorKind.TooManyRequests, "The platform is shedding load",
+        ApiError? shed = loadNow.Level < 3 ? null
+            : new ApiError(ApiErrorKind.TooManyRequests, "The platform is shedding load",
                 $"New turns are refused while the platform is at degrade level 3 ({loadNow.TurnsInFlight} turns in flight, utilisation {loadNow.Utilization:P0}); accepted turns are finishing. Try again after the Retry-After delay.")
             {
                 RetryAfterSeconds = loadOptions.Value.RetryAfterSeconds,
             };
+
+        // Shed before any lookup; but a request with an idempotency key may be the retry of one already accepted
+        // (its 202 lost on the way), which must get that answer, not a 429 for a turn that is running.
+        if (shed is not null && idempotencyKey is null)
+        {
+            return shed;
         }
 
         if (idempotencyKey is not null && !IdempotencyKey().IsMatch(idempotencyKey))
@@ -222,6 +227,11 @@ public sealed partial class SessionService(
                     return Accepted(sessionId, candidate);
                 }
             }
+        }
+
+        if (shed is not null)
+        {
+            return shed;
         }
 
         if (status?.ActiveTurn is int active)

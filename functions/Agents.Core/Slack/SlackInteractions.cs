@@ -12,8 +12,9 @@ public sealed record SlackInteractionResult(int Status, string? Body, string? Er
 /// <summary>
 /// Handles Slack's interaction callbacks: verifies the request's signature and age, opens the platform-signed action
 /// token (so a click can only ever decide the turn, session, org, request and step it was issued for), and raises the
-/// durable approval decision before answering. Revise opens a modal for the rationale; its submission raises the
-/// revise. Duplicate or late clicks change nothing and are answered with a clear message.
+/// durable approval decision before answering. Only the Slack users listed in <c>Slack:Approvers</c> can decide: seeing
+/// the channel is not the approver role. Revise opens a modal for the rationale; its submission raises the revise.
+/// Duplicate or late clicks, and anyone else's, change nothing and are answered with a clear message.
 /// </summary>
 public sealed partial class SlackInteractions(SessionService sessions, SlackApi slack, IOptions<SlackOptions> options, TimeProvider clock, ILogger<SlackInteractions> logger)
 {
@@ -39,17 +40,21 @@ public sealed partial class SlackInteractions(SessionService sessions, SlackApi 
             return new SlackInteractionResult(400, null, "the body has no 'payload' form field with a JSON object");
         }
 
-        string approver = $"slack:{(string?)payload["user"]?["id"] ?? "unknown"}:{(string?)payload["user"]?["username"] ?? (string?)payload["user"]?["name"] ?? "unknown"}";
+        string? userId = (string?)payload["user"]?["id"];
+        string approver = $"slack:{userId ?? "unknown"}:{(string?)payload["user"]?["username"] ?? (string?)payload["user"]?["name"] ?? "unknown"}";
+        string? notApprover = settings.IsApprover(userId) ? null : $"<@{userId}> is not an approver (Slack:Approvers); nothing changed.";
         byte[] key = ActionToken.KeyFrom(settings.SigningSecret!);
         return (string?)payload["type"] switch
         {
-            "block_actions" => await this.ClickAsync(payload, approver, key, cancellationToken).ConfigureAwait(false),
-            "view_submission" when (string?)payload["view"]?["callback_id"] == ReviseCallback => await this.SubmitReviseAsync(payload, approver, key, cancellationToken).ConfigureAwait(false),
+            "block_actions" => await this.ClickAsync(payload, approver, notApprover, key, cancellationToken).ConfigureAwait(false),
+            "view_submission" when (string?)payload["view"]?["callback_id"] == ReviseCallback => notApprover is not null
+                ? Errors(notApprover)
+                : await this.SubmitReviseAsync(payload, approver, key, cancellationToken).ConfigureAwait(false),
             _ => new SlackInteractionResult(200, null, null),
         };
     }
 
-    async Task<SlackInteractionResult> ClickAsync(JsonObject payload, string approver, byte[] key, CancellationToken cancellationToken)
+    async Task<SlackInteractionResult> ClickAsync(JsonObject payload, string approver, string? notApprover, byte[] key, CancellationToken cancellationToken)
     {
         JsonNode? action = payload["actions"]?.AsArray().FirstOrDefault();
         if ((string?)action?["action_id"] == SlackApprovalNotifier.ViewSessionAction)
@@ -63,6 +68,12 @@ public sealed partial class SlackInteractions(SessionService sessions, SlackApi 
         if (token is null || token.Decision != actionId)
         {
             return this.Answer(responseUrl, $"This button cannot be used: {invalid ?? "it does not match its action"}.");
+        }
+
+        if (notApprover is not null)
+        {
+            this.LogNotApprover(approver, token.SessionId, token.Turn);
+            return this.Answer(responseUrl, notApprover);
         }
 
         if (token.Decision == "revise")
@@ -150,4 +161,7 @@ public sealed partial class SlackInteractions(SessionService sessions, SlackApi 
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Slack request refused: {Reason}")]
     partial void LogRefused(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slack click by {Approver}, who is not in Slack:Approvers, refused for {Session} turn {Turn}")]
+    partial void LogNotApprover(string approver, string session, int turn);
 }

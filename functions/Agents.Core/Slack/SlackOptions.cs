@@ -20,6 +20,13 @@ public sealed class SlackOptions
     /// <summary>Requests older than this are refused (replay protection, as Slack recommends).</summary>
     public int MaxAgeSeconds { get; set; } = 300;
 
+    /// <summary>
+    /// Slack user ids (<c>U...</c>) who may approve or revise, separated by commas or spaces. A click or modal from anyone
+    /// else changes nothing and is answered so: being able to see the channel is not the approver role. Empty: no Slack
+    /// user can decide (decide through the API with the approver role).
+    /// </summary>
+    public string Approvers { get; set; } = string.Empty;
+
     /// <summary>Serve a local stand-in for Slack's Web API (portable host only): it records what is posted.</summary>
     public bool Simulator { get; set; }
 
@@ -32,6 +39,10 @@ public sealed class SlackOptions
 
     /// <summary>Base URL of this platform as people reach it, for links in messages (the session's page in the replay UI).</summary>
     public Uri PublicBaseUrl { get; set; } = new("http://localhost:7071");
+
+    /// <summary>True when <paramref name="userId"/> is listed in <see cref="Approvers"/>.</summary>
+    public bool IsApprover(string? userId) =>
+        !string.IsNullOrEmpty(userId) && this.Approvers.Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries).Contains(userId, StringComparer.Ordinal);
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(this.SigningSecret) && !string.IsNullOrWhiteSpace(this.BotToken);
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Agents.Core.Activities;
 using Agents.Core.Browser;
 using Agents.Core.Contracts;
+using Agents.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -125,6 +126,7 @@ public sealed class BrowserBrokerTests(BrowserFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
     public async Task Click_SubmitOfAFormToAnotherOrigin_IsRefusedWithoutApproval()
     {
         BrowserCall call = fixture.NewCall();
@@ -140,6 +142,7 @@ public sealed class BrowserBrokerTests(BrowserFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
     public async Task Type_Secret_IsRefusedAndNothingReachesTheField()
     {
         BrowserCall call = fixture.NewCall();
@@ -186,6 +189,7 @@ public sealed class BrowserBrokerTests(BrowserFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
     public async Task Actions_OverTheTurnCap_AreRefused()
     {
         BrowserCall call = fixture.NewCall(turn: 7);

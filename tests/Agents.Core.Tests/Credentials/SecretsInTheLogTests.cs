@@ -50,6 +50,7 @@ public sealed class SecretsInTheLogTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
     public async Task ApprovedTurn_PushTokenUsedAndEchoed_NeverReachesTheEventLogBlobOrPayloads()
     {
         var driver = new SessionDriver(this.platform!);

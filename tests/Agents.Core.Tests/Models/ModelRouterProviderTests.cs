@@ -33,6 +33,29 @@ public sealed class ModelRouterProviderTests(ModelRouterFixture fixture)
     }
 
     [Fact]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
+    public async Task CompleteAsync_PromptCarryingSecretsFromToolOutput_SendsThemRedacted()
+    {
+        // A file the turn read and the output of its tests, as draft_patch and the summary hand them to the model.
+        await using var server = await ScriptedOpenAIServer.StartAsync();
+        server.Enqueue(ScriptedReply.Answer("Rotate the keys."));
+        await using RouterUnderTest router = fixture.Start(new ModelSettings()
+            .OpenAICompatible("oai", server)
+            .Candidate(ModelTier.Small, "oai", "gpt-4o-mini"));
+        string prompt = $"Draft the fix.\n[read · read_file]\n{SecretsCorpus.Text("# config/settings.py")}\n[test · run_tests]\nFAIL: login with token: {SecretsCorpus.Values["github"]}";
+
+        await router.Gateway.CompleteAsync(ModelCalls.Ask(ModelCalls.Session(), prompt));
+
+        string sent = string.Join("\n", Assert.Single(server.Requests).Messages.Select(m => m.Content));
+        Assert.Contains("Draft the fix.", sent);
+        Assert.Contains("[api-key]", sent);
+        foreach (string kind in new[] { "jwt", "aws", "github", "github-pat", "slack", "openai", "storage-key", "sas-sig", "sql-password", "pem-body" })
+        {
+            Assert.False(sent.Contains(SecretsCorpus.Values[kind], StringComparison.Ordinal), $"the {kind} secret reached the model");
+        }
+    }
+
+    [Fact]
     public async Task CompleteAsync_ProviderReportsUsage_CostIsUsageTimesPriceTableAndTokensAreReconciled()
     {
         await using var server = await ScriptedOpenAIServer.StartAsync();

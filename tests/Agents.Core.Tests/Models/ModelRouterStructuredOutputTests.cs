@@ -52,6 +52,7 @@ public sealed class ModelRouterStructuredOutputTests(ModelRouterFixture fixture)
     }
 
     [Fact]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
     public async Task CompleteAsync_AnswerStillInvalidAfterMaxRepairs_ThrowsOutputInvalidAndReturnsNothing()
     {
         await using var server = await ScriptedOpenAIServer.StartAsync();

@@ -3,6 +3,7 @@ using Agents.Core.Contracts;
 using Agents.Core.Policy;
 using Agents.Core.Sessions;
 using Agents.Core.Storage;
+using Agents.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Agents.Core.Tests.Policy;
@@ -13,6 +14,7 @@ namespace Agents.Core.Tests.Policy;
 /// zero bypasses, and each attempt recorded as a denied or held decision.
 /// </summary>
 [Collection(PlatformCollection.Name)]
+[Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
 public sealed class GuardrailTests(PlatformFixture platform)
 {
     readonly SessionDriver driver = new(platform);
@@ -29,11 +31,11 @@ public sealed class GuardrailTests(PlatformFixture platform)
         Assert.Equal(StepStatus.AwaitingApproval, pr.Status);
         Assert.Equal(PolicyEffect.RequireApproval, pr.Policy!.Effective);
         Assert.Null(pr.Output);
-        await this.AssertNothingPushedAsync(sessionId);
+        await GuardrailAssert.NothingPushedAsync(platform, sessionId);
         await this.driver.DecideAsync(sessionId, 1, "deny", "injection attempt");
         TurnView done = await this.driver.WaitForCompletionAsync(sessionId, 1);
         Assert.Equal(StepStatus.Denied, done.Graph.Single().Status);
-        await this.AssertNothingPushedAsync(sessionId);
+        await GuardrailAssert.NothingPushedAsync(platform, sessionId);
     }
 
     [Fact]
@@ -78,7 +80,7 @@ public sealed class GuardrailTests(PlatformFixture platform)
         var events = await platform.Events.ReadAsync(sessionId);
         Assert.Contains(events, e => e.Type == EventTypes.PlanRejected && e.Decision == "rejected" && e.Summary.Contains("unknown tool 'git_push'"));
         Assert.DoesNotContain(events, e => e.Type is EventTypes.StepCompleted or EventTypes.StepFailed);
-        await this.AssertNothingPushedAsync(sessionId);
+        await GuardrailAssert.NothingPushedAsync(platform, sessionId);
     }
 
     [Fact]
@@ -93,7 +95,7 @@ public sealed class GuardrailTests(PlatformFixture platform)
         Assert.Equal(StepStatus.Forbidden, pr.Status);
         Assert.Contains(pr.Policy!.Matched, m => m.Id == "forbid-secrets-in-arguments");
         Assert.Empty(done.Approvals); // nobody was even asked
-        await this.AssertNothingPushedAsync(sessionId);
+        await GuardrailAssert.NothingPushedAsync(platform, sessionId);
     }
 
     [Fact]
@@ -120,7 +122,7 @@ public sealed class GuardrailTests(PlatformFixture platform)
         }
 
         Assert.Contains("no longer matches", forged.Error);
-        await this.AssertNothingPushedAsync(sessionId);
+        await GuardrailAssert.NothingPushedAsync(platform, sessionId);
     }
 
     [Fact]
@@ -145,13 +147,5 @@ public sealed class GuardrailTests(PlatformFixture platform)
     {
         var events = await platform.Events.ReadAsync(sessionId);
         Assert.Contains(events, e => e.Type == PolicyEvents.Type && e.Step == step && e.Decision == decision);
-    }
-
-    async Task AssertNothingPushedAsync(string sessionId)
-    {
-        string pulls = Path.Combine(platform.RemotesRoot, "inventory-service.pulls");
-        Assert.False(Directory.Exists(pulls) && Directory.EnumerateFiles(pulls, $"*{sessionId}*").Any(), "a pull request was opened");
-        var events = await platform.Events.ReadAsync(sessionId);
-        Assert.DoesNotContain(events, e => e.Step == "pr" && e.Type == EventTypes.StepCompleted);
     }
 }

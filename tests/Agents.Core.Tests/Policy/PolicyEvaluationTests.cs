@@ -1,6 +1,7 @@
 using Agents.Core.Contracts;
 using Agents.Core.Hosting;
 using Agents.Core.Policy;
+using Agents.Testing;
 
 namespace Agents.Core.Tests.Policy;
 
@@ -42,6 +43,18 @@ public sealed class PolicyEvaluationTests
 
         Assert.Equal(expected, decision.Effective.Snake());
         Assert.Equal("pr-prep-2026.11.26-2", decision.PolicyVersion);
+    }
+
+    [Fact]
+    [Trait(GuardrailCatalog.Trait, GuardrailCatalog.Category)]
+    public void Evaluate_TurnCostOverTheSpendThreshold_RequiresApprovalEvenForAPermittedTool()
+    {
+        PolicyDecision cheap = Decide(Default, "run_tests", turnCost: 0.10);
+        PolicyDecision costly = Decide(Default, "run_tests", turnCost: 0.75);
+
+        Assert.Equal(PolicyEffect.Permit, cheap.Effective);
+        Assert.Equal(PolicyEffect.RequireApproval, costly.Effective);
+        Assert.Contains(costly.Matched, m => m.Id == "approve-spend");
     }
 
     [Fact]

@@ -56,6 +56,20 @@ public sealed class GitHubPublisherTests : IAsyncLifetime
     static SecretValue Secret() => new(SecretNames.GitHubToken, Token);
 
     [Fact]
+    public void TargetOf_KeySpelledWithUnderscores_FindsTheHyphenatedRepository()
+    {
+        // Arrange: as an Azure app setting names it (Publishing__GitHub__Repositories__inventory_service__Owner)
+        var settings = new GitHubPublishingOptions
+        {
+            Repositories = { ["inventory_service"] = new GitHubRepositoryOptions { Owner = "contoso", Name = "inventory" } },
+        };
+
+        // Act, Assert
+        Assert.Equal("inventory", settings.TargetOf("inventory-service")?.Name);
+        Assert.Null(settings.TargetOf("billing-service"));
+    }
+
+    [Fact]
     public async Task PublishAsync_NewBranch_PushesOnceThenOpensThePullRequestWithTheToken()
     {
         PublishedPullRequest published = await this.Publisher().PublishAsync(Draft(), Secret(), CancellationToken.None);

@@ -21,52 +21,28 @@ namespace Agents.Core.Tests.Streaming;
 /// </summary>
 public sealed class StreamingFixture : IAsyncLifetime
 {
-    TestEnvironment? environment;
-    DurableTaskTestHost? host;
+    readonly PlatformFixture platform;
 
-    public AzuriteServer Azurite => this.environment!.Azurite;
+    public StreamingFixture() => this.platform = new PlatformFixture(
+        new Dictionary<string, string?>
+        {
+            ["EventStream:FullyQualifiedNamespace"] = "sb-test.servicebus.windows.net",
+            ["EventStream:PollSeconds"] = "1",
+        },
+        services => services.AddSingleton<IEventStreamSender>(this.Topic));
+
+    public AzuriteServer Azurite => this.platform.Azurite;
 
     /// <summary>The platform's topic.</summary>
     public FakeTopic Topic { get; } = new();
 
-    public IServiceProvider Services => this.host!.Services;
+    public IServiceProvider Services => this.platform.Services;
 
-    public SessionService Sessions => ActivatorUtilities.CreateInstance<SessionService>(this.Services, this.host!.Client);
+    public SessionService Sessions => this.platform.Sessions;
 
-    public async Task InitializeAsync()
-    {
-        this.environment = await TestEnvironment.StartAsync();
-        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(this.environment.Settings(new Dictionary<string, string?>
-        {
-            ["EventStream:FullyQualifiedNamespace"] = "sb-test.servicebus.windows.net",
-            ["EventStream:PollSeconds"] = "1",
-        })).Build();
-        this.host = await DurableTaskTestHost.StartAsync(
-            tasks => tasks.AddAgentTasks(),
-            new DurableTaskTestHostOptions
-            {
-                ConfigureServices = services =>
-                {
-                    services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
-                    services.AddSingleton(configuration);
-                    services.AddSingleton<IEventStreamSender>(this.Topic);
-                    services.AddAgentPlatform(configuration);
-                },
-            });
-    }
+    public Task InitializeAsync() => this.platform.InitializeAsync();
 
-    public async Task DisposeAsync()
-    {
-        if (this.host is not null)
-        {
-            await this.host.DisposeAsync();
-        }
-
-        if (this.environment is not null)
-        {
-            await this.environment.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => this.platform.DisposeAsync();
 
     /// <summary>Storage with its own events container, so a sweep sees this test's sessions only.</summary>
     public Streams NewStreams(Action<EventStreamOptions>? configure = null, IEventStreamSender? sender = null)
