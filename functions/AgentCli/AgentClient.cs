@@ -49,8 +49,9 @@ public sealed class AgentClient(HttpClient http, BearerTokens tokens, Caller ide
     public Task<SessionCreatedView> CreateSessionAsync(object body, CancellationToken ct) =>
         this.SendAsync<SessionCreatedView>(HttpMethod.Post, "api/sessions", body, ct);
 
-    public Task<TurnAcceptedView> SendTurnAsync(string sessionId, string input, CancellationToken ct) =>
-        this.SendAsync<TurnAcceptedView>(HttpMethod.Post, $"api/sessions/{sessionId}/turns", new { input }, ct);
+    /// <summary>Sends the next turn; with an <paramref name="idempotencyKey"/>, a retry of an accepted request gets the same turn back.</summary>
+    public Task<TurnAcceptedView> SendTurnAsync(string sessionId, string input, CancellationToken ct, string? idempotencyKey = null) =>
+        this.SendAsync<TurnAcceptedView>(HttpMethod.Post, $"api/sessions/{sessionId}/turns", new { input }, ct, idempotencyKey);
 
     /// <summary>
     /// Sends a turn once and reports what the host answered, 429 included: no rate-limit retry here, so a load
@@ -151,6 +152,11 @@ public sealed class AgentClient(HttpClient http, BearerTokens tokens, Caller ide
                 copy.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
             }
 
+            foreach ((string name, IEnumerable<string> values) in request.Headers)
+            {
+                copy.Headers.TryAddWithoutValidation(name, values);
+            }
+
             copy.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.ForAsync(identity, ct));
             HttpResponseMessage response = await http.SendAsync(copy, ct);
             TimeSpan? wait = response.Headers.RetryAfter?.Delta;
@@ -179,9 +185,14 @@ public sealed class AgentClient(HttpClient http, BearerTokens tokens, Caller ide
         return await response.Content.ReadAsStringAsync(ct);
     }
 
-    async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)
+    async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(method, path);
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
         if (body is not null)
         {
             request.Content = JsonContent.Create(body, options: JsonDefaults.Web);

@@ -68,6 +68,7 @@ public static partial class Commands
         root.Subcommands.Add(EvalCaseCommand());
         root.Subcommands.Add(DemoCommand());
         root.Subcommands.Add(BenchCommand());
+        root.Subcommands.Add(ChaosCommand());
         root.Subcommands.Add(LoadCommand());
         root.Subcommands.Add(EvalCommand());
         return root;
@@ -338,6 +339,59 @@ public static partial class Commands
         var command = new Command("bench", "Measure POST turn → plan preview and → completion over N turns (approves at once)") { count, label, output, ticket, viaSlack };
         command.SetAction((p, ct) => new Bench(AgentClient.For(p.GetValue(Host)!, new Caller("bench", "bench", [ApproverRole]), p.GetValue(KeyFile)!))
             .RunAsync(p.GetValue(count), p.GetValue(label)!, p.GetValue(ticket)!, p.GetValue(output), p.GetValue(viaSlack), ct));
+        return command;
+    }
+
+    static Command ChaosCommand()
+    {
+        var kills = new Option<int>("--kills") { Description = "Kills of the host in the run (at least 1; 3 or more cover every phase)", DefaultValueFactory = _ => 20 };
+        var seed = new Option<int?>("--seed") { Description = "Seed of the random choices (printed; the same seed makes the same choices, though not the same timing)" };
+        var sessions = new Option<int>("--sessions") { Description = "Sessions running turns side by side", DefaultValueFactory = _ => 3 };
+        var turnsPerSession = new Option<int>("--turns-per-session") { Description = "Turns per session before a new session takes its place", DefaultValueFactory = _ => 3 };
+        var hostDll = new Option<FileInfo>("--host-dll") { Description = "The portable host to run", DefaultValueFactory = _ => new FileInfo("functions/AgentHost/bin/Release/net10.0/AgentHost.dll") };
+        var storage = new Option<string>("--storage") { Description = "Storage connection string (Azurite)", DefaultValueFactory = _ => "UseDevelopmentStorage=true" };
+        var taskHub = new Option<string?>("--task-hub") { Description = "Task hub, kept across restarts (default: a new one per run)" };
+        var workDir = new Option<DirectoryInfo?>("--work-dir") { Description = "A fresh folder for the run's remotes, push log and Slack journal (default: .local/chaos/<task hub>)" };
+        var ticket = new Option<FileInfo>("--ticket") { DefaultValueFactory = _ => new FileInfo("samples/tickets/TICKET-101.md") };
+        var output = new Option<FileInfo?>("--out") { Description = "Write the report (Markdown) to this file too" };
+        var command = new Command("chaos", "Crash recovery: run the portable host on Azure Storage, SIGKILL it at random points (seeded) and restart it; then check every turn completed once, every log verifies and no side effect happened twice. Exit 1 when a check fails")
+        {
+            kills, seed, sessions, turnsPerSession, hostDll, storage, taskHub, workDir, ticket, output,
+        };
+        command.SetAction(async (p, ct) =>
+        {
+            int chosenSeed = p.GetValue(seed) ?? Random.Shared.Next(1, 1_000_000);
+            string hub = p.GetValue(taskHub) ?? $"chaos{DateTime.UtcNow:yyyyMMddHHmmss}";
+            var plan = new Chaos.ChaosPlan(
+                p.GetValue(kills),
+                chosenSeed,
+                p.GetValue(hostDll)!.FullName,
+                p.GetValue(workDir)?.FullName ?? Path.Combine(".local", "chaos", hub),
+                p.GetValue(ticket)!.Exists ? await File.ReadAllTextAsync(p.GetValue(ticket)!.FullName, ct) : string.Empty,
+                new Dictionary<string, string?>(Chaos.ChaosPlan.EngineSettings(hub)) { ["Storage:ConnectionString"] = p.GetValue(storage) })
+            {
+                Sessions = p.GetValue(sessions),
+                TurnsPerSession = p.GetValue(turnsPerSession),
+            };
+            if (plan.Problem() is { } problem)
+            {
+                await Console.Error.WriteLineAsync($"chaos: {problem}.");
+                return 2;
+            }
+
+            Chaos.ChaosReport report = await new Chaos.ChaosDriver(plan, Console.Out).RunAsync(ct);
+            string markdown = report.Markdown();
+            Console.WriteLine();
+            Console.WriteLine(markdown);
+            if (p.GetValue(output) is { } file)
+            {
+                Directory.CreateDirectory(file.DirectoryName!);
+                await File.WriteAllTextAsync(file.FullName, markdown, ct);
+                Console.WriteLine($"written to {file.FullName}");
+            }
+
+            return report.Passed ? 0 : 1;
+        });
         return command;
     }
 

@@ -34,7 +34,8 @@ public static class AgentHostApp
         builder.Services.AddAgentPlatform(builder.Configuration);
         builder.Services.AddAgentEdge(builder.Configuration);
         builder.Services.AddDevIssuer();
-        builder.Services.AddSingleton<SlackSimulator>();
+        builder.Services.AddSingleton(sp => new SlackSimulator(sp.GetRequiredService<IOptions<SlackOptions>>().Value.SimulatorJournal));
+        builder.Services.AddChaosHooks(builder.Configuration);
 
         DurableOptions durable = builder.Configuration.GetSection(DurableOptions.Section).Get<DurableOptions>() ?? new DurableOptions();
         var sidecar = new DurableSidecar(durable, builder.Configuration[$"{StorageOptions.Section}:{nameof(StorageOptions.ConnectionString)}"]);

@@ -36,6 +36,28 @@ public sealed class DurableOptions
 
     public int PartitionCount { get; set; } = 4;
 
+    /// <summary>
+    /// How long a dequeued orchestration message stays invisible (the engine renews it while the work item runs). After
+    /// a crash this is how long the dead host's in-flight messages wait before another host sees them. Unset: the
+    /// storage provider's default, 5 minutes.
+    /// </summary>
+    public double? ControlQueueVisibilityTimeoutSeconds { get; set; }
+
+    /// <summary>The same for activity messages (renewed while the activity runs). Unset: 5 minutes.</summary>
+    public double? WorkItemQueueVisibilityTimeoutSeconds { get; set; }
+
+    /// <summary>
+    /// How long a partition lease lasts without renewal (renewed and acquired every third of it). A host that took the
+    /// place of a dead one waits this long for the dead host's partitions. Unset: 30 s.
+    /// </summary>
+    public double? LeaseIntervalSeconds { get; set; }
+
+    /// <summary>
+    /// The task hub's app lease (one app version works a hub at a time; a new host waits for a dead one's to expire,
+    /// 60 s by default). Off suits one host per hub, as the portable host runs. Unset: the provider's default (on).
+    /// </summary>
+    public bool? UseAppLease { get; set; }
+
     /// <summary>Log level of the engine itself (sidecar and storage provider); it is chatty below Warning.</summary>
     public LogLevel LogLevel { get; set; } = LogLevel.Warning;
 }

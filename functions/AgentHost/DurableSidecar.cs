@@ -145,7 +145,7 @@ public sealed class DurableSidecar : IHostedService, IAsyncDisposable
             throw new InvalidOperationException("The AzureStorage backend needs Durable:ConnectionString or Storage:ConnectionString (local: UseDevelopmentStorage=true with Azurite).");
         }
 
-        var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
+        var settings = new AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = this.options.TaskHub,
             StorageAccountClientProvider = new StorageAccountClientProvider(this.connectionString),
@@ -155,7 +155,30 @@ public sealed class DurableSidecar : IHostedService, IAsyncDisposable
             PartitionCount = this.options.PartitionCount,
             CustomMessageTypeBinder = new ProtobufMapBinder(),
             LoggerFactory = this.loggerFactory,
-        });
+        };
+        if (this.options.ControlQueueVisibilityTimeoutSeconds is double control)
+        {
+            settings.ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(control);
+        }
+
+        if (this.options.WorkItemQueueVisibilityTimeoutSeconds is double workItem)
+        {
+            settings.WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(workItem);
+        }
+
+        if (this.options.LeaseIntervalSeconds is double lease)
+        {
+            settings.LeaseInterval = TimeSpan.FromSeconds(lease);
+            settings.LeaseRenewInterval = TimeSpan.FromSeconds(lease / 3);
+            settings.LeaseAcquireInterval = TimeSpan.FromSeconds(lease / 3);
+        }
+
+        if (this.options.UseAppLease is bool appLease)
+        {
+            settings.UseAppLease = appLease;
+        }
+
+        var service = new AzureStorageOrchestrationService(settings);
         await service.CreateIfNotExistsAsync().ConfigureAwait(false);
         return new SidecarCompatibleService(service);
     }

@@ -1,7 +1,5 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Net.Http.Headers;
+using AgentCli.Chaos;
 using Agents.Core.Sessions;
 using Agents.Edge.Auth;
 using Agents.Testing;
@@ -18,14 +16,14 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>Who <see cref="Http"/> calls as: a user of contoso who may approve.</summary>
     public static readonly Caller DefaultCaller = new("dana", "contoso", ["approver"]);
 
-    readonly Process process;
+    readonly HostLauncher process;
     readonly List<HttpClient> clients = [];
 
-    HostProcess(Process process, Uri address)
+    HostProcess(HostLauncher process)
     {
         this.process = process;
-        this.Address = address;
-        this.Anonymous = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        this.Address = process.Address;
+        this.Anonymous = new HttpClient { BaseAddress = this.Address, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public Uri Address { get; }
@@ -53,60 +51,10 @@ public sealed class HostProcess : IAsyncDisposable
 
     public static async Task<HostProcess> StartAsync(IDictionary<string, string?> settings)
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "AgentHost.dll");
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(dll);
-        foreach ((string key, string? value) in settings)
-        {
-            start.Environment[key.Replace(":", "__")] = value;
-        }
-
-        // The host binds a free port itself and says which: no race between choosing a port and using it.
-        start.Environment["Urls"] = "http://127.0.0.1:0";
-        start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
-        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var process = Process.Start(start)!;
-        void Read(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            output.Enqueue(line);
-            if (line.Contains("Now listening on: http://", StringComparison.Ordinal))
-            {
-                listening.TrySetResult(new Uri(line[(line.IndexOf("http://", StringComparison.Ordinal))..].Trim() + "/"));
-            }
-        }
-
-        process.OutputDataReceived += (_, e) => Read(e.Data);
-        process.ErrorDataReceived += (_, e) => Read(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException(
-            $"the host exited with code {process.ExitCode}:\n{string.Join("\n", output.TakeLast(30))}"));
-
-        Uri address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        var host = new HostProcess(process, address);
-        await Eventually.MatchAsync(
-            async () =>
-            {
-                try
-                {
-                    return (await host.Anonymous.GetAsync("api/health")).IsSuccessStatusCode;
-                }
-                catch (HttpRequestException)
-                {
-                    return false;
-                }
-            },
-            ok => ok,
-            TimeSpan.FromSeconds(60),
-            "host health");
-        string issuer = await DevTokenIssuer.DiscoverIssuerAsync(host.Anonymous, address)
+        HostLauncher launched = await HostLauncher.StartAsync(
+            Path.Combine(AppContext.BaseDirectory, "AgentHost.dll"), settings, "http://127.0.0.1:0", TimeSpan.FromSeconds(60), CancellationToken.None);
+        var host = new HostProcess(launched);
+        string issuer = await DevTokenIssuer.DiscoverIssuerAsync(host.Anonymous, host.Address)
             ?? throw new InvalidOperationException("the host serves no dev issuer (Auth:DevIssuer:Enabled)");
         string keyFile = settings.TryGetValue("Auth:DevIssuer:KeyFile", out string? path) && path is not null
             ? path
@@ -117,14 +65,7 @@ public sealed class HostProcess : IAsyncDisposable
     }
 
     /// <summary>Kills the host at once (no graceful shutdown): the hardest kind of restart.</summary>
-    public async Task KillAsync()
-    {
-        if (!this.process.HasExited)
-        {
-            this.process.Kill(entireProcessTree: true);
-            await this.process.WaitForExitAsync();
-        }
-    }
+    public Task KillAsync() => this.process.KillAsync(entireTree: true);
 
     public async ValueTask DisposeAsync()
     {
@@ -135,7 +76,7 @@ public sealed class HostProcess : IAsyncDisposable
             this.clients.ForEach(c => c.Dispose());
         }
 
-        this.process.Dispose();
+        await this.process.DisposeAsync();
     }
 }
 

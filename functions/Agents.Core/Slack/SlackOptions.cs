@@ -30,6 +30,13 @@ public sealed class SlackOptions
     /// <summary>Serve a local stand-in for Slack's Web API (portable host only): it records what is posted.</summary>
     public bool Simulator { get; set; }
 
+    /// <summary>
+    /// A file the simulator appends every call to (one JSON line each) and reloads its messages from when the host
+    /// starts, so its record of posts and updates survives a restart of the host (the crash-recovery run counts them).
+    /// None by default: the record lives in memory only.
+    /// </summary>
+    public string? SimulatorJournal { get; set; }
+
     /// <summary>Base URL of this platform as people reach it, for links in messages (the session's page in the replay UI).</summary>
     public Uri PublicBaseUrl { get; set; } = new("http://localhost:7071");
 

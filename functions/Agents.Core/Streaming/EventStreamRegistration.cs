@@ -29,27 +29,7 @@ public static class EventStreamRegistration
         services.TryAddSingleton<IEventStreamSender>(sp => new ServiceBusEventStreamSender(sp.GetRequiredService<IOptions<EventStreamOptions>>().Value));
         services.TryAddSingleton<EventStreamPublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<EventStreamPublisher>());
-        DecorateEventLog(services);
+        services.DecorateEventLog((sp, inner) => ActivatorUtilities.CreateInstance<StreamingEventLog>(sp, inner));
         return services;
     }
-
-    static void DecorateEventLog(IServiceCollection services)
-    {
-        ServiceDescriptor? log = services.LastOrDefault(d => d.ServiceType == typeof(IEventLog) && !d.IsKeyedService);
-        if (log is null)
-        {
-            throw new InvalidOperationException("AddEventStream decorates the event log: register IEventLog first (AddAgentPlatform does)");
-        }
-
-        services.Remove(log);
-        services.Add(ServiceDescriptor.Describe(
-            typeof(IEventLog),
-            sp => ActivatorUtilities.CreateInstance<StreamingEventLog>(sp, Inner(sp, log)),
-            log.Lifetime));
-    }
-
-    static IEventLog Inner(IServiceProvider services, ServiceDescriptor log) =>
-        (IEventLog)(log.ImplementationInstance
-            ?? log.ImplementationFactory?.Invoke(services)
-            ?? ActivatorUtilities.CreateInstance(services, log.ImplementationType!));
 }
