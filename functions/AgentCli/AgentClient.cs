@@ -143,10 +143,6 @@ public sealed class AgentClient(HttpClient http, BearerTokens tokens, Caller ide
         for (int attempt = 0; ; attempt++)
         {
             using var copy = new HttpRequestMessage(request.Method, request.RequestUri);
-            if (request.Headers.TryGetValues(IdempotencyKeyHeader, out IEnumerable<string>? key))
-            {
-                copy.Headers.Add(IdempotencyKeyHeader, key);
-            }
             if (body is not null)
             {
                 copy.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
@@ -190,7 +186,7 @@ public sealed class AgentClient(HttpClient http, BearerTokens tokens, Caller ide
         using var request = new HttpRequestMessage(method, path);
         if (idempotencyKey is not null)
         {
-            request.Headers.Add("Idempotency-Key", idempotencyKey);
+            request.Headers.Add(IdempotencyKeyHeader, idempotencyKey);
         }
 
         if (body is not null)

@@ -48,10 +48,11 @@ public sealed class LoadGeneratorTests : IAsyncLifetime
             MaxRetries: 1, MaxRetryWait: TimeSpan.FromSeconds(5), Poll: TimeSpan.FromMilliseconds(100), Ramp: TimeSpan.FromSeconds(3), Input: Api.Ticket101);
 
         // Act
-        LoadReport report = await new LoadGenerator(client, settings, TextWriter.Null).RunAsync("ci", CancellationToken.None);
+        using var progress = new StringWriter();
+        LoadReport report = await new LoadGenerator(client, settings, TextWriter.Synchronized(progress)).RunAsync("ci", CancellationToken.None);
 
         // Assert
-        Assert.All(report.Checks, check => Assert.True(check.Passed, $"{check.Name}: {check.Detail}\n{LoadReportText.Markdown(report)}"));
+        Assert.All(report.Checks, check => Assert.True(check.Passed, $"{check.Name}: {check.Detail}\n{LoadReportText.Markdown(report)}\n{progress}"));
         Assert.True(report.ShedResponses > 0, $"nothing was shed\n{LoadReportText.Markdown(report)}");
         Assert.All(report.Shed, shed => Assert.Equal("The platform is shedding load", shed.Problem));
         Assert.Equal(0, report.ShedWithoutRetryAfter);
