@@ -9,6 +9,7 @@ namespace AgentHost.Tests;
 /// a random moment), restarts it on the same task hub, and every turn still completes exactly once with each side
 /// effect exactly once.
 /// </summary>
+[Collection(RunsAloneCollection.Name)]
 public sealed class CrashRecoveryTests : IAsyncLifetime
 {
     TestEnvironment? environment;

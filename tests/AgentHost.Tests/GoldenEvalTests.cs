@@ -12,7 +12,7 @@ namespace AgentHost.Tests;
 /// outcome (refusals, approvals held and decided, files changed, tests, pull request). It runs alone, after the
 /// collections that run in parallel: 22 turns on a host of its own would otherwise compete with their hosts for 2 cores.
 /// </summary>
-[Collection(GoldenEvalCollection.Name)]
+[Collection(RunsAloneCollection.Name)]
 public sealed class GoldenEvalTests : IAsyncLifetime
 {
     TestEnvironment? environment;
@@ -69,8 +69,12 @@ public sealed class GoldenEvalTests : IAsyncLifetime
     }
 }
 
+/// <summary>
+/// Tests that drive a whole host process for minutes (the golden set, the crash run, the load run): they run one at a time, after
+/// the tests that run in parallel, so they neither starve those of the 2 cores nor get starved themselves.
+/// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class GoldenEvalCollection
+public sealed class RunsAloneCollection
 {
-    public const string Name = "golden-eval";
+    public const string Name = "runs-alone";
 }

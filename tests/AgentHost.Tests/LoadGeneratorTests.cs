@@ -9,6 +9,7 @@ namespace AgentHost.Tests;
 /// model that takes time: some turns are shed with 429 + Retry-After, every accepted turn still finishes, and each
 /// session's log holds each accepted turn exactly once and nothing of a shed one.
 /// </summary>
+[Collection(RunsAloneCollection.Name)]
 public sealed class LoadGeneratorTests : IAsyncLifetime
 {
     TestEnvironment? environment;
