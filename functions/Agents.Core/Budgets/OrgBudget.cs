@@ -29,6 +29,10 @@ public sealed class BlobOrgBudget(BlobContainers containers) : IOrgBudget
 {
     const int MaxAttempts = 20;
 
+    // One writer per org-day in this process: concurrent turns of one org would otherwise race for the same blob and
+    // could use up their attempts (a 500 under load); the ETag condition still settles races between processes.
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> gates = new(StringComparer.Ordinal);
+
     public Task<OrgBudgetRefusal?> TryReserveAsync(string org, string turnId, DateTime day, long tokens, long dailyLimit, CancellationToken cancellationToken = default) =>
         this.UpdateAsync(org, day, dailyLimit, doc =>
         {
@@ -66,7 +70,22 @@ public sealed class BlobOrgBudget(BlobContainers containers) : IOrgBudget
 
     async Task<OrgBudgetRefusal?> UpdateAsync(string org, DateTime day, long? limit, Func<OrgDay, (bool Write, OrgBudgetRefusal? Refusal)> change, CancellationToken cancellationToken)
     {
-        BlobClient blob = (await containers.BudgetsAsync().ConfigureAwait(false)).GetBlobClient($"org/{Uri.EscapeDataString(org)}/{day:yyyy-MM-dd}.json");
+        string name = $"org/{Uri.EscapeDataString(org)}/{day:yyyy-MM-dd}.json";
+        BlobClient blob = (await containers.BudgetsAsync().ConfigureAwait(false)).GetBlobClient(name);
+        SemaphoreSlim gate = this.gates.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await UpdateBlobAsync(blob, limit, change, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    static async Task<OrgBudgetRefusal?> UpdateBlobAsync(BlobClient blob, long? limit, Func<OrgDay, (bool Write, OrgBudgetRefusal? Refusal)> change, CancellationToken cancellationToken)
+    {
         for (int attempt = 1; ; attempt++)
         {
             OrgDay doc;
