@@ -57,6 +57,24 @@ public sealed class ExactlyOnceChecksTests
         Assert.Equal(["abc turn 1: approval s-abc:t-1:a-1 posted 2 times"], ExactlyOnceChecks.SlackMessages(twice, [approval]));
     }
 
+    [Fact]
+    public void SlackMessages_SameUpdateReappliedAfterACrash_PassesButADifferentSecondUpdateIsReported()
+    {
+        JsonObject Post() => new() { ["text"] = "Approval needed", ["blocks"] = new JsonArray { new JsonObject { ["text"] = "`s-abc:t-1:a-1`" } } };
+        JsonObject Decided(string who) => new() { ["text"] = $"approved by {who}" };
+        var approval = new ApprovalRef(Turn1, "s-abc:t-1:a-1");
+        var reapplied = new List<SlackSimulator.JournalEntry>
+        {
+            new("chat.postMessage", "1.000001", Post()), new("chat.update", "1.000001", Decided("lee")), new("chat.update", "1.000001", Decided("lee")),
+        };
+        var changed = reapplied.Append(new SlackSimulator.JournalEntry("chat.update", "1.000001", Decided("kim"))).ToList();
+        var never = reapplied.Take(1).ToList();
+
+        Assert.Empty(ExactlyOnceChecks.SlackMessages(reapplied, [approval]));
+        Assert.Equal(["abc turn 1: the message of approval s-abc:t-1:a-1 was updated to 2 different contents"], ExactlyOnceChecks.SlackMessages(changed, [approval]));
+        Assert.Equal(["abc turn 1: the message of approval s-abc:t-1:a-1 was updated to 0 different contents"], ExactlyOnceChecks.SlackMessages(never, [approval]));
+    }
+
     static AgentEvent Chained(long seq, string id, string type)
     {
         var e = new AgentEvent(seq, id, type, "abc", "summary") { Turn = 1, Time = new DateTime(2026, 11, 26, 0, 0, 0, DateTimeKind.Utc) };

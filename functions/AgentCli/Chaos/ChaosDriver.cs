@@ -330,8 +330,8 @@ public sealed class ChaosDriver(ChaosPlan plan, TextWriter log)
         checks.Add(Check("each turn's pull request opened exactly once (local PR records)", ExactlyOnceChecks.PullRequests(records, refs), $"{records.Count} pull requests"));
 
         IReadOnlyList<SlackSimulator.JournalEntry> journal = File.Exists(this.paths.SlackJournal) ? SlackSimulator.ReadJournal(this.paths.SlackJournal) : [];
-        checks.Add(Check("each approval posted to Slack exactly once and its message updated once", ExactlyOnceChecks.SlackMessages(journal, approvals),
-            $"{approvals.Count} approval requests, {journal.Count(e => e.Method == "chat.postMessage")} posts, {journal.Count(e => e.Method == "chat.update")} updates"));
+        checks.Add(Check("each approval posted to Slack exactly once and its message updated to one content (the same update re-sent after a kill overwrites nothing new)", ExactlyOnceChecks.SlackMessages(journal, approvals),
+            $"{approvals.Count} approval requests, {journal.Count(e => e.Method == "chat.postMessage")} posts, {journal.Count(e => e.Method == "chat.update")} updates ({journal.Where(e => e.Method == "chat.update").Select(e => e.Ts).Distinct().Count()} messages updated)"));
 
         var alive = this.orphans.Where(o => JobProcesses.IsRunning(o.Pid, plan.JobMarker)).Select(o => o.Pid).ToList();
         checks.Add(Check("job processes left by a kill are gone (they ran in a throw-away copy)",
