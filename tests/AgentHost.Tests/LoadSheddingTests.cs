@@ -8,30 +8,26 @@ namespace AgentHost.Tests;
 /// <summary>Backpressure at the edge: at degrade level 3 new turns get 429 with Retry-After; accepted turns finish; the level releases.</summary>
 public sealed class LoadSheddingTests : IAsyncLifetime
 {
-    TestEnvironment? environment;
-    HostProcess? host;
+    PrivateHost? owned;
+
+    HostProcess Host => this.owned!.Process;
 
     public async Task InitializeAsync()
     {
-        this.environment = await TestEnvironment.StartAsync();
-        this.host = await HostProcess.StartAsync(this.environment.Settings(new Dictionary<string, string?>
+        this.owned = await PrivateHost.StartAsync(new Dictionary<string, string?>
         {
             ["Durable:Backend"] = "InMemory",
             ["Backpressure:TurnCapacity"] = "2",
             ["Backpressure:RetryAfterSeconds"] = "7",
-        }));
+        });
     }
 
-    public async Task DisposeAsync()
-    {
-        await this.host!.DisposeAsync();
-        await this.environment!.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await this.owned!.DisposeAsync();
 
     [Fact]
     public async Task SubmitTurn_AtFullCapacity_Returns429WithRetryAfterAndRecoversWhenTurnsFinish()
     {
-        HttpClient http = this.host!.Http;
+        HttpClient http = this.Host.Http;
         string first = await http.CreateSessionAsync(), second = await http.CreateSessionAsync(), third = await http.CreateSessionAsync();
         Assert.Equal(HttpStatusCode.Accepted, (await http.SubmitTurnAsync(first, Api.Ticket101)).StatusCode);
         await http.WaitForTurnAsync(first, 1, Api.IsAwaitingApproval);

@@ -11,13 +11,13 @@ public sealed class RateLimitTests : IAsyncLifetime
     const int UserLimit = 3;
     const int OrgLimit = 5;
 
-    TestEnvironment? environment;
-    HostProcess? host;
+    PrivateHost? owned;
+
+    HostProcess Host => this.owned!.Process;
 
     public async Task InitializeAsync()
     {
-        this.environment = await TestEnvironment.StartAsync();
-        this.host = await HostProcess.StartAsync(this.environment.Settings(new Dictionary<string, string?>
+        this.owned = await PrivateHost.StartAsync(new Dictionary<string, string?>
         {
             ["Durable:Backend"] = "InMemory",
             ["RateLimits:User:PermitLimit"] = UserLimit.ToString(),
@@ -25,20 +25,16 @@ public sealed class RateLimitTests : IAsyncLifetime
             ["RateLimits:User:WindowSeconds"] = "30",
             ["RateLimits:Org:PermitLimit"] = OrgLimit.ToString(),
             ["RateLimits:Org:WindowSeconds"] = "60",
-        }));
+        });
     }
 
-    public async Task DisposeAsync()
-    {
-        await this.host!.DisposeAsync();
-        await this.environment!.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await this.owned!.DisposeAsync();
 
     [Fact]
     public async Task User_OverTheLimit_Gets429WithRetryAfterThenIsServedAfterTheWindow()
     {
         // Arrange
-        HttpClient ann = this.host!.ClientAs(new Caller("ann", "umbrella", []));
+        HttpClient ann = this.Host.ClientAs(new Caller("ann", "umbrella", []));
 
         // Act: a burst well over the user's limit, then wait as told.
         var burst = new List<HttpResponseMessage>();
@@ -66,7 +62,7 @@ public sealed class RateLimitTests : IAsyncLifetime
     public async Task Org_ManyUsersTogetherOverTheOrgLimit_Gets429NamingTheOrg()
     {
         // Arrange: each user stays under their own limit; together they pass the org's.
-        HttpClient[] users = Enumerable.Range(1, OrgLimit + 2).Select(i => this.host!.ClientAs(new Caller($"user{i}", "initech", []))).ToArray();
+        HttpClient[] users = Enumerable.Range(1, OrgLimit + 2).Select(i => this.Host.ClientAs(new Caller($"user{i}", "initech", []))).ToArray();
 
         // Act
         var answers = new List<HttpResponseMessage>();
@@ -75,7 +71,7 @@ public sealed class RateLimitTests : IAsyncLifetime
             answers.Add(await user.GetAsync("api/sessions/nosuchsession1"));
         }
 
-        HttpResponseMessage outsider = await this.host!.ClientAs(new Caller("zed", "globex", [])).GetAsync("api/sessions/nosuchsession1");
+        HttpResponseMessage outsider = await this.Host.ClientAs(new Caller("zed", "globex", [])).GetAsync("api/sessions/nosuchsession1");
 
         // Assert
         HttpResponseMessage refused = answers.First(r => r.StatusCode == HttpStatusCode.TooManyRequests);
